@@ -1,0 +1,60 @@
+import { Command, CommanderError } from 'commander';
+import { OrchardError } from '../core/errors.js';
+import { createCliContext, type CliContext } from './context.js';
+import { registerExperimentCommands } from './commands/experiments.js';
+import { registerQuickstartCommand } from './commands/quickstart.js';
+import { registerRunCommands } from './commands/runs.js';
+import { registerServerCommand } from './commands/server.js';
+import { registerTokenCommands } from './commands/tokens.js';
+
+export type Action = (ctx: CliContext, ...args: never[]) => Promise<void | number>;
+
+/** Wraps a command so errors print as one clear line and set the exit code, never a stack trace. */
+export function withContext<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<void | number>) {
+  return async (...args: A): Promise<void> => {
+    let ctx: CliContext | undefined;
+    try {
+      ctx = createCliContext();
+      const code = await fn(ctx, ...args);
+      if (typeof code === 'number') process.exitCode = code;
+    } catch (error) {
+      process.exitCode = reportError(error);
+    } finally {
+      await ctx?.close().catch(() => {});
+    }
+  };
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof OrchardError) {
+    process.stderr.write(`orchard: ${error.message}\n`);
+    return error.code === 'INVALID_ARGUMENT' || error.code === 'CONFIG_ERROR' || error.code === 'NOT_FOUND' ? 2 : 1;
+  }
+  process.stderr.write(`orchard: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return 1;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('orchard')
+    .description('Orchard: from raw data to a monitored production endpoint and back again.')
+    .showHelpAfterError('(run `orchard --help` for usage)')
+    .exitOverride();
+  registerQuickstartCommand(program);
+  registerServerCommand(program);
+  registerExperimentCommands(program);
+  registerRunCommands(program);
+  registerTokenCommands(program);
+  return program;
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    return reportError(error);
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { OrchardError } from './errors.js';
+
+/**
+ * Everything Orchard reads from its surroundings, read in one place.
+ * Precedence: explicit overrides > environment > `<home>/config.json` > defaults.
+ */
+export interface OrchardConfig {
+  /** Absolute path of the Orchard home folder (`ORCHARD_HOME`, default `.orchard/`). */
+  readonly home: string;
+  /** Metadata store URI: `sqlite:<path>` (default `sqlite:<home>/orchard.db`) or `postgres://…`. */
+  readonly db: string;
+  /** Artifact store URI: `file:<path>` (default `file:<home>/artifacts`). */
+  readonly artifacts: string;
+  /** Address of a remote Orchard server for the SDK and CLI (`ORCHARD_URL`); unset means embedded. */
+  readonly url: string | undefined;
+  /** API token sent to a remote server (`ORCHARD_TOKEN`). */
+  readonly token: string | undefined;
+  /** Who is acting, for audit events of embedded use (`ORCHARD_USER`, default the OS user). */
+  readonly user: string;
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /** Largest accepted request body in bytes (JSON); artifact uploads are streamed and not limited by this. */
+    readonly bodyLimitBytes: number;
+  };
+}
+
+export type ConfigOverrides = Partial<Omit<OrchardConfig, 'server'>> & { server?: Partial<OrchardConfig['server']> };
+
+const FILE_KEYS = ['db', 'artifacts', 'url', 'token', 'user', 'server'] as const;
+
+/**
+ * Builds the frozen configuration.
+ * @throws OrchardError `CONFIG_ERROR` when a value is malformed; the message names the variable and the fix.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+  overrides: ConfigOverrides = {},
+): OrchardConfig {
+  const home = resolve(cwd, overrides.home ?? env.ORCHARD_HOME ?? '.orchard');
+  const file = readConfigFile(home);
+  const pick = <T>(o: T | undefined, e: T | undefined, f: T | undefined, d: T): T => o ?? e ?? f ?? d;
+
+  const db = normaliseDbUri(pick(overrides.db, env.ORCHARD_DB, file.db as string | undefined, `sqlite:${join(home, 'orchard.db')}`), cwd);
+  const artifacts = normaliseArtifactsUri(
+    pick(overrides.artifacts, env.ORCHARD_ARTIFACTS, file.artifacts as string | undefined, `file:${join(home, 'artifacts')}`),
+    cwd,
+  );
+  const fileServer = (file.server ?? {}) as Partial<OrchardConfig['server']>;
+  const port = parsePort(overrides.server?.port ?? env.ORCHARD_PORT ?? fileServer.port ?? 5000);
+  const bodyLimitBytes = Number(overrides.server?.bodyLimitBytes ?? env.ORCHARD_BODY_LIMIT ?? fileServer.bodyLimitBytes ?? 32 * 1024 * 1024);
+  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes <= 0) {
+    throw configError('ORCHARD_BODY_LIMIT', String(bodyLimitBytes), 'a positive number of bytes, e.g. 33554432');
+  }
+  const url = pick<string | undefined>(overrides.url, env.ORCHARD_URL || undefined, file.url as string | undefined, undefined);
+  if (url !== undefined && !/^https?:\/\//.test(url)) throw configError('ORCHARD_URL', url, 'an http:// or https:// address, e.g. http://127.0.0.1:5000');
+
+  return Object.freeze({
+    home,
+    db,
+    artifacts,
+    url: url?.replace(/\/+$/, ''),
+    token: pick<string | undefined>(overrides.token, env.ORCHARD_TOKEN || undefined, file.token as string | undefined, undefined),
+    user: pick(overrides.user, env.ORCHARD_USER || undefined, file.user as string | undefined, safeUserName()),
+    server: Object.freeze({
+      host: pick(overrides.server?.host, env.ORCHARD_HOST, fileServer.host, '127.0.0.1'),
+      port,
+      bodyLimitBytes,
+    }),
+  });
+}
+
+function readConfigFile(home: string): Record<string, unknown> {
+  const path = join(home, 'config.json');
+  if (!existsSync(path)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new OrchardError('CONFIG_ERROR', `Config file ${path} is not valid JSON (${(cause as Error).message}); fix or delete it.`, { cause });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new OrchardError('CONFIG_ERROR', `Config file ${path} must hold a JSON object with keys ${FILE_KEYS.join(', ')}.`);
+  }
+  const unknownKeys = Object.keys(parsed).filter((k) => !(FILE_KEYS as readonly string[]).includes(k));
+  if (unknownKeys.length > 0) {
+    throw new OrchardError('CONFIG_ERROR', `Config file ${path} has unknown keys ${unknownKeys.join(', ')}; known keys: ${FILE_KEYS.join(', ')}.`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function normaliseDbUri(uri: string, cwd: string): string {
+  if (uri.startsWith('postgres://') || uri.startsWith('postgresql://')) return uri;
+  if (uri.startsWith('sqlite:')) {
+    const [rawPath = '', query] = uri.slice('sqlite:'.length).split('?', 2);
+    const path = rawPath.replace(/^\/\/(?=\/)/, '');
+    const suffix = query === undefined ? '' : `?${query}`;
+    if (path === ':memory:') return `sqlite::memory:${suffix}`;
+    if (path === '') throw configError('ORCHARD_DB', uri, 'sqlite:<path to a database file>, e.g. sqlite:.orchard/orchard.db');
+    return `sqlite:${isAbsolute(path) ? path : resolve(cwd, path)}${suffix}`;
+  }
+  throw configError('ORCHARD_DB', uri, 'sqlite:<path> or postgres://user@host:port/database');
+}
+
+function normaliseArtifactsUri(uri: string, cwd: string): string {
+  if (uri.startsWith('file:')) {
+    const path = uri.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw configError('ORCHARD_ARTIFACTS', uri, 'file:<folder>, e.g. file:.orchard/artifacts');
+    return `file:${isAbsolute(path) ? path : resolve(cwd, path)}`;
+  }
+  if (uri.startsWith('s3://')) return uri;
+  throw configError('ORCHARD_ARTIFACTS', uri, 'file:<folder>');
+}
+
+function parsePort(value: unknown): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw configError('ORCHARD_PORT', String(value), 'a port number between 0 and 65535');
+  return port;
+}
+
+function configError(name: string, value: string, expected: string): OrchardError {
+  return new OrchardError('CONFIG_ERROR', `${name} is '${value}'; expected ${expected}.`, { details: { name, value } });
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,2 @@
+/** The SQL dialects the metadata store speaks. */
+export type SqlDialectName = 'sqlite' | 'postgres';

@@ -1,0 +1,159 @@
+import type { FilterClause, OrderClause } from '../tracking/run-filter.js';
+import type {
+  AuditEvent,
+  Experiment,
+  KeyValue,
+  LifecycleStage,
+  MetricPoint,
+  NewAuditEvent,
+  Role,
+  Run,
+  RunInfo,
+  RunStatus,
+  Token,
+  ViewType,
+} from '../tracking/types.js';
+import type { SqlDialectName } from './dialect.js';
+
+/**
+ * The metadata store port. Constructors do no I/O: call `init()` (connect and
+ * migrate), use the repositories, then `destroy()`.
+ *
+ * Adapters translate driver errors into `OrchardError`s:
+ * `STORE_BUSY` (locked past the busy timeout), `STORE_READ_ONLY`,
+ * `STORE_UNAVAILABLE` (cannot connect or open), `ALREADY_EXISTS` (unique key).
+ */
+export interface MetadataStore extends MetadataRepositories {
+  readonly dialect: SqlDialectName;
+  /** Where the store lives, for messages (a file path or a URL without password). */
+  readonly location: string;
+  /** Opens the connection and applies pending migrations. Idempotent. */
+  init(): Promise<void>;
+  /** Applies pending migrations; returns the names applied. */
+  migrate(): Promise<string[]>;
+  /** Closes every connection. The store cannot be used afterwards. */
+  destroy(): Promise<void>;
+  /**
+   * Runs `fn` in one transaction: either every write inside it lands or none does.
+   * On SQLite the transaction takes the write lock at its start (BEGIN IMMEDIATE).
+   */
+  transaction<T>(fn: (tx: MetadataRepositories) => Promise<T>): Promise<T>;
+}
+
+export interface MetadataRepositories {
+  readonly experiments: ExperimentRepository;
+  readonly runs: RunRepository;
+  readonly metrics: MetricRepository;
+  readonly artifacts: ArtifactIndexRepository;
+  readonly events: EventRepository;
+  readonly tokens: TokenRepository;
+}
+
+export interface ExperimentSearch {
+  readonly viewType: ViewType;
+  /** An SQL LIKE pattern the name must match (`%` any run, `_` one character). */
+  readonly nameLike?: { readonly pattern: string; readonly caseInsensitive: boolean };
+  readonly exactName?: string;
+  readonly orderBy?: readonly { field: 'name' | 'experiment_id' | 'creation_time' | 'last_update_time'; ascending: boolean }[];
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface ExperimentRepository {
+  /** Creates an experiment; its artifact location defaults to `mlflow-artifacts:/<id>`. Throws ALREADY_EXISTS on a taken name. */
+  create(input: { name: string; artifactLocation?: string; tags: readonly KeyValue[]; now: number }): Promise<Experiment>;
+  get(experimentId: string): Promise<Experiment | undefined>;
+  getByName(name: string): Promise<Experiment | undefined>;
+  /** Ordered by the given fields, then by id; returns at most `limit` items starting at `offset`. */
+  search(query: ExperimentSearch): Promise<Experiment[]>;
+  rename(experimentId: string, name: string, now: number): Promise<void>;
+  setLifecycleStage(experimentId: string, stage: LifecycleStage, now: number): Promise<void>;
+  setTag(experimentId: string, tag: KeyValue, now: number): Promise<void>;
+}
+
+export interface NewRun {
+  readonly runId: string;
+  readonly experimentId: string;
+  readonly runName: string;
+  readonly userId: string;
+  readonly status: RunStatus;
+  readonly startTime: number;
+  readonly artifactUri: string;
+  readonly parentRunId: string | null;
+  readonly tags: readonly KeyValue[];
+}
+
+export interface RunSearch {
+  readonly experimentIds: readonly string[];
+  readonly filter: readonly FilterClause[];
+  readonly orderBy: readonly OrderClause[];
+  readonly viewType: ViewType;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface RunRepository {
+  create(run: NewRun): Promise<void>;
+  getInfo(runId: string): Promise<RunInfo | undefined>;
+  /** The run with its params, tags and latest metric values (never the full history). */
+  get(runId: string): Promise<Run | undefined>;
+  update(runId: string, patch: { status?: RunStatus; endTime?: number | null; runName?: string }): Promise<void>;
+  setLifecycleStage(runId: string, stage: LifecycleStage, deletedTime: number | null): Promise<void>;
+  /** Existing values of the given param keys, for the immutability check. */
+  getParams(runId: string, keys: readonly string[]): Promise<Map<string, string>>;
+  /** Inserts params whose keys are not set yet; throws ALREADY_EXISTS if one was set concurrently. */
+  insertParams(runId: string, params: readonly KeyValue[]): Promise<void>;
+  /** Sets tags, overwriting existing values. */
+  setTags(runId: string, tags: readonly KeyValue[]): Promise<void>;
+  /** Deletes a tag; returns false if it did not exist. */
+  deleteTag(runId: string, key: string): Promise<boolean>;
+  /**
+   * Runs matching every filter clause, ordered by `orderBy` then start time (newest first)
+   * and run id, so paging by offset is stable. Metric clauses read the latest values only.
+   */
+  search(query: RunSearch): Promise<Run[]>;
+}
+
+export interface MetricRepository {
+  /** Appends points to the history and advances each key's latest value. */
+  log(runId: string, points: readonly MetricPoint[]): Promise<void>;
+  /** The history of one metric, ordered by step, timestamp and insertion. */
+  history(runId: string, key: string, page: { offset: number; limit: number }): Promise<MetricPoint[]>;
+}
+
+export interface ArtifactIndexRecord {
+  readonly path: string;
+  readonly runId: string | null;
+  readonly digest: string;
+  readonly size: number;
+  readonly createdAt: number;
+}
+
+export interface ArtifactIndexRepository {
+  /** Records that `path` holds the blob `digest`, replacing what the path held before. */
+  put(record: ArtifactIndexRecord): Promise<ArtifactIndexRecord | undefined>;
+  get(path: string): Promise<ArtifactIndexRecord | undefined>;
+  /** Every file whose path starts with `prefix` (use a trailing slash for folders), ordered by path. */
+  listPrefix(prefix: string, limit: number): Promise<ArtifactIndexRecord[]>;
+  listByRun(runId: string): Promise<ArtifactIndexRecord[]>;
+  delete(path: string): Promise<boolean>;
+}
+
+export interface EventRepository {
+  append(event: NewAuditEvent): Promise<number>;
+  /** Newest first; `beforeId` pages backwards. */
+  list(query: { entityKind?: string; entityId?: string; actor?: string; beforeId?: number; limit: number }): Promise<AuditEvent[]>;
+}
+
+export interface TokenRepository {
+  create(token: Token & { secretHash: string }): Promise<void>;
+  findBySecretHash(secretHash: string): Promise<Token | undefined>;
+  get(tokenId: string): Promise<Token | undefined>;
+  list(): Promise<Token[]>;
+  /** Number of tokens that are not revoked. */
+  countActive(): Promise<number>;
+  revoke(tokenId: string, at: number): Promise<boolean>;
+  touch(tokenId: string, at: number): Promise<void>;
+}
+
+export type { Role };

@@ -1,0 +1,53 @@
+import { createBlobStore } from './artifacts/create-blob-store.js';
+import { ContentStore } from './artifacts/content-store.js';
+import { AuthService } from './auth/auth-service.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { OrchardConfig } from './core/config.js';
+import { createMetadataStore } from './metadata/create-metadata-store.js';
+import type { MetadataStore } from './metadata/metadata-store.js';
+import { ArtifactService } from './tracking/artifact-service.js';
+import { TrackingService } from './tracking/tracking-service.js';
+
+/** The platform, assembled from configuration: stores, then the use cases over them. */
+export interface Platform {
+  readonly config: OrchardConfig;
+  readonly store: MetadataStore;
+  readonly content: ContentStore;
+  readonly tracking: TrackingService;
+  readonly artifacts: ArtifactService;
+  readonly auth: AuthService;
+  readonly clock: Clock;
+  /** Closes the stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and opens the platform: picks adapters by URI scheme (loading only the
+ * chosen ones), connects, migrates, and wires the services.
+ */
+export async function createOrchard(config: OrchardConfig, options: { clock?: Clock } = {}): Promise<Platform> {
+  const clock = options.clock ?? systemClock;
+  const store = await createMetadataStore(config.db);
+  const blobs = await createBlobStore(config.artifacts);
+  await store.init();
+  try {
+    await blobs.init();
+  } catch (error) {
+    await store.destroy();
+    throw error;
+  }
+  const content = new ContentStore(blobs);
+  return {
+    config,
+    store,
+    content,
+    clock,
+    tracking: new TrackingService(store, clock),
+    artifacts: new ArtifactService(store, content, clock),
+    auth: new AuthService(store, clock),
+    async close() {
+      await store.destroy();
+      await blobs.destroy();
+    },
+  };
+}

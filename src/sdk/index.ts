@@ -1,0 +1,7 @@
+/** What users import: `import { Orchard } from 'orchard'`. */
+export { Orchard, type StartRunOptions } from './orchard-client.js';
+export { ActiveRun, type ActiveRunOptions } from './active-run.js';
+export { OrchardError, type ErrorCode } from '../core/errors.js';
+export { loadConfig, type OrchardConfig } from '../core/config.js';
+export { createOrchard, type Platform } from '../orchard.js';
+export type { Experiment, Run, RunInfo, MetricPoint, KeyValue, Page, RunStatus, ArtifactFile, AuditEvent, Role, Token } from '../tracking/types.js';

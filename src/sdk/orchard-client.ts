@@ -1,0 +1,138 @@
+import { OrchardError } from '../core/errors.js';
+import { loadConfig, type ConfigOverrides, type OrchardConfig } from '../core/config.js';
+import { createOrchard, type Platform } from '../orchard.js';
+import type { Experiment, MetricPoint, Page, Run, ViewType } from '../tracking/types.js';
+import { ActiveRun, type ActiveRunOptions } from './active-run.js';
+import { embeddedTransport } from './embedded-transport.js';
+import { httpTransport } from './http-transport.js';
+import type { TrackingTransport } from './transport.js';
+
+export interface StartRunOptions extends ActiveRunOptions {
+  /** Experiment name (created when missing) or `{ id }`; default the `Default` experiment. */
+  readonly experiment?: string | { id: string };
+  readonly runName?: string;
+  readonly params?: Record<string, string | number | boolean>;
+  readonly tags?: Record<string, string>;
+  readonly parentRunId?: string;
+}
+
+/**
+ * The Orchard SDK. `Orchard.connect()` reads the configuration: with `ORCHARD_URL`
+ * set it talks to that server, otherwise it opens the stores in this process.
+ *
+ * @example
+ * import { Orchard } from 'orchard';
+ * const orchard = await Orchard.connect();
+ * const run = await orchard.startRun({ experiment: 'flights', params: { learner: 'gbdt' } });
+ * run.logMetric('auc', 0.71, { step: 1 });
+ * await run.end();
+ * await orchard.close();
+ */
+export class Orchard {
+  readonly #transport: TrackingTransport;
+  readonly #runs = new Set<ActiveRun>();
+
+  private constructor(transport: TrackingTransport) {
+    this.#transport = transport;
+  }
+
+  /** Connects as configured (environment, `<home>/config.json`, then `overrides`). */
+  static async connect(overrides: ConfigOverrides = {}): Promise<Orchard> {
+    const config = loadConfig(process.env, process.cwd(), overrides);
+    if (config.url) return new Orchard(httpTransport(config.url, config.token));
+    return new Orchard(embeddedTransport(await createOrchard(config), { name: config.user }, true));
+  }
+
+  /** Uses an already open platform in this process (servers, tests, pipelines). */
+  static embedded(platform: Platform, actor = platform.config.user): Orchard {
+    return new Orchard(embeddedTransport(platform, { name: actor }, false));
+  }
+
+  /** Talks to a server at `url`. */
+  static remote(url: string, token?: string): Orchard {
+    return new Orchard(httpTransport(url.replace(/\/+$/, ''), token));
+  }
+
+  /** Where this client sends its calls. */
+  get target(): string {
+    return this.#transport.target;
+  }
+
+  /** The experiment with this name, created if it does not exist. */
+  async experiment(name: string): Promise<Experiment> {
+    const found = await this.#transport.findExperiment(name);
+    if (found) return found;
+    try {
+      return await this.#transport.createExperiment({ name });
+    } catch (error) {
+      // Another client created it between our lookup and create.
+      if (error instanceof OrchardError && error.code === 'ALREADY_EXISTS') return (await this.#transport.findExperiment(name))!;
+      throw error;
+    }
+  }
+
+  /** The experiment with this name, or undefined. */
+  findExperiment(name: string): Promise<Experiment | undefined> {
+    return this.#transport.findExperiment(name);
+  }
+
+  listExperiments(query: { viewType?: ViewType; maxResults?: number; pageToken?: string } = {}): Promise<Page<Experiment>> {
+    return this.#transport.searchExperiments(query);
+  }
+
+  /** Creates a run and returns a handle that logs to it. */
+  async startRun(options: StartRunOptions = {}): Promise<ActiveRun> {
+    const experimentId =
+      options.experiment === undefined ? '0' : typeof options.experiment === 'string' ? (await this.experiment(options.experiment)).experimentId : options.experiment.id;
+    const run = await this.#transport.createRun({
+      experimentId,
+      runName: options.runName,
+      parentRunId: options.parentRunId,
+      tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value })),
+    });
+    const active = new ActiveRun(run, this.#transport, options);
+    if (options.params) active.logParams(options.params);
+    this.#runs.add(active);
+    return active;
+  }
+
+  getRun(runId: string): Promise<Run> {
+    return this.#transport.getRun(runId);
+  }
+
+  /**
+   * Runs of the given experiments matching `filter` (e.g. `metrics.auc > 0.8 and params.learner = 'gbdt'`),
+   * ordered by `orderBy` (e.g. `['metrics.auc DESC']`), one page at a time.
+   */
+  searchRuns(query: { experimentIds: string[]; filter?: string; orderBy?: string[]; viewType?: ViewType; maxResults?: number; pageToken?: string }): Promise<Page<Run>> {
+    return this.#transport.searchRuns(query);
+  }
+
+  /** Every point of a metric, following pages. */
+  async metricHistory(runId: string, key: string): Promise<MetricPoint[]> {
+    const points: MetricPoint[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.#transport.metricHistory(runId, key, { pageToken });
+      points.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return points;
+  }
+
+  listArtifacts(runId: string, dir?: string) {
+    return this.#transport.listArtifacts(runId, dir);
+  }
+
+  downloadArtifact(runId: string, path: string) {
+    return this.#transport.downloadArtifact(runId, path);
+  }
+
+  /** Flushes every open run, then releases connections (and the stores, when embedded). */
+  async close(): Promise<void> {
+    for (const run of this.#runs) await run.flush().catch(() => {});
+    await this.#transport.close();
+  }
+}
+
+export type { OrchardConfig };
