@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -62,8 +62,9 @@ export class FsBlobStore implements BlobStore {
   async get(key: string): Promise<Readable> {
     const path = this.#path(key);
     try {
+      // Open first so a missing file fails here, not later on the stream.
       const fh = await open(path, 'r');
-      return createReadStream('', { fd: fh.fd, autoClose: true });
+      return fh.createReadStream();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`Blob ${key} is not in the artifact store at ${this.#root}.`, { key });
       throw this.#ioError(error, `read ${key}`);
