@@ -155,7 +155,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
   return {
     experiments: new KyselyExperimentRepository(db),
     runs: new KyselyRunRepository(db, dialect),
-    metrics: new KyselyMetricRepository(db),
+    metrics: new KyselyMetricRepository(db, dialect),
     artifacts: new KyselyArtifactIndexRepository(db),
     events: new KyselyEventRepository(db),
     tokens: new KyselyTokenRepository(db),

@@ -7,6 +7,8 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Driver,
+  type SqliteDatabase,
+  type SqliteStatement,
   type TransactionSettings,
 } from 'kysely';
 import { OrchardError, isOrchardError } from '../core/errors.js';
@@ -67,7 +69,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
         db.pragma('foreign_keys = ON');
         // LIKE is case-sensitive, as on PostgreSQL; ILIKE is the case-insensitive one.
         db.pragma('case_sensitive_like = ON');
-        return db;
+        return withStatementCache(db, 256);
       },
     });
   }
@@ -111,6 +113,29 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
 
 export function createSqliteMetadataStore(uri: string): SqliteMetadataStore {
   return new SqliteMetadataStore(parseSqliteUri(uri));
+}
+
+/**
+ * Reuses prepared statements by SQL text (least recently used out first).
+ * Kysely prepares every query anew, and parsing a 1000-row insert costs more
+ * than running it. Safe because every statement runs to completion at once;
+ * Orchard never streams a query, which would keep a statement busy.
+ */
+function withStatementCache(db: BetterSqlite3.Database, capacity: number): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => db.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = cache.get(sql);
+      if (statement) cache.delete(sql);
+      else {
+        statement = db.prepare(sql);
+        if (cache.size >= capacity) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 /**

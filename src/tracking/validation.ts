@@ -79,21 +79,37 @@ export function parseBatch(raw: RawBatch, now: number, limits: BatchLimits): Bat
   const total = rawMetrics.length + rawParams.length + rawTags.length;
   if (total > limits.total) issues.push({ code: 'too_many', path: [], message: `the batch holds ${total} items; at most ${limits.total} per call — split it` });
 
-  const metrics: MetricPoint[] = [];
-  rawMetrics.forEach((m, i) => {
-    const path = ['metrics', i];
-    if (m === null || typeof m !== 'object') return issues.push({ code: 'invalid_type', path, message: `must be an object {key, value, timestamp, step}, got ${describe(m)}` });
+  const metrics: MetricPoint[] = new Array(rawMetrics.length);
+  let kept = 0;
+  // A batch repeats a few keys many times: check each distinct key once.
+  const keyChecked = new Map<unknown, boolean>();
+  for (let i = 0; i < rawMetrics.length; i++) {
+    const m = rawMetrics[i];
+    if (m === null || typeof m !== 'object') {
+      issues.push({ code: 'invalid_type', path: ['metrics', i], message: `must be an object {key, value, timestamp, step}, got ${describe(m)}` });
+      continue;
+    }
     const { key, value, timestamp, step } = m as Record<string, unknown>;
-    const before = issues.length;
-    issues.push(...keyIssues(key, [...path, 'key']));
-    const v = parseMetricValue(value);
+    let ok = keyChecked.get(key);
+    if (ok === undefined) {
+      ok = keyIssues(key, []).length === 0;
+      keyChecked.set(key, ok);
+    }
+    const v = typeof value === 'number' ? value : parseMetricValue(value);
+    const ts = timestamp === undefined || timestamp === null ? now : typeof timestamp === 'number' && Number.isSafeInteger(timestamp) ? timestamp : parseInteger(timestamp);
+    const st = step === undefined || step === null ? 0 : typeof step === 'number' && Number.isSafeInteger(step) ? step : parseInteger(step);
+    if (ok && v !== undefined && ts !== undefined && st !== undefined) {
+      metrics[kept++] = { key: key as string, value: v, timestamp: ts, step: st };
+      continue;
+    }
+    // Slow path, only for bad items: say exactly what is wrong.
+    const path = ['metrics', i];
+    if (!ok) issues.push(...keyIssues(key, [...path, 'key']));
     if (v === undefined) issues.push({ code: 'invalid_value', path: [...path, 'value'], message: `must be a number (or "NaN", "Infinity"), got ${describe(value)}` });
-    const ts = timestamp === undefined || timestamp === null ? now : parseInteger(timestamp);
     if (ts === undefined) issues.push({ code: 'invalid_value', path: [...path, 'timestamp'], message: `must be an integer of milliseconds since the epoch, got ${describe(timestamp)}` });
-    const st = step === undefined || step === null ? 0 : parseInteger(step);
     if (st === undefined) issues.push({ code: 'invalid_value', path: [...path, 'step'], message: `must be an integer, got ${describe(step)}` });
-    if (issues.length === before) metrics.push({ key: key as string, value: v!, timestamp: ts!, step: st! });
-  });
+  }
+  metrics.length = kept;
 
   const keyValues = (items: unknown[], name: 'params' | 'tags', maxValue: number): KeyValue[] => {
     const out = new Map<string, string>();
