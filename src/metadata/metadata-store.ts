@@ -71,17 +71,8 @@ export interface ExperimentRepository {
   setTag(experimentId: string, tag: KeyValue, now: number): Promise<void>;
 }
 
-export interface NewRun {
-  readonly runId: string;
-  readonly experimentId: string;
-  readonly runName: string;
-  readonly userId: string;
-  readonly status: RunStatus;
-  readonly startTime: number;
-  readonly artifactUri: string;
-  readonly parentRunId: string | null;
-  readonly tags: readonly KeyValue[];
-}
+/** A run as created: a new run is active, has no end time, and may carry initial tags. */
+export type NewRun = Omit<RunInfo, 'endTime' | 'lifecycleStage'> & { readonly tags: readonly KeyValue[] };
 
 export interface RunSearch {
   readonly experimentIds: readonly string[];
