@@ -47,13 +47,15 @@ export class ContentStore {
   }
 
   /**
-   * Streams a blob, verifying it as it goes: if the stored bytes no longer hash to
-   * `digest`, the stream fails with `INTEGRITY_ERROR` at its end.
+   * Streams a blob, verifying it as it goes. The last chunk is held back until the
+   * whole blob has hashed to `digest`, so a consumer never receives every byte of a
+   * corrupted blob: the stream fails with `INTEGRITY_ERROR` instead (at once when the
+   * blob exceeds `expectedSize`, which callers pass when they announced a length).
    * @throws OrchardError `NOT_FOUND` when the blob is missing.
    */
-  async open(digest: string): Promise<Readable> {
+  async open(digest: string, expectedSize?: number): Promise<Readable> {
     const source = await this.#blobs.get(keyOf(digest));
-    const verifier = new VerifyingStream(digest, this.#blobs.location);
+    const verifier = new VerifyingStream(digest, this.#blobs.location, expectedSize);
     source.on('error', (e) => verifier.destroy(e));
     return source.pipe(verifier);
   }
@@ -92,21 +94,36 @@ class VerifyingStream extends Transform {
   readonly #hash = createHash('sha256');
   readonly #digest: string;
   readonly #where: string;
+  readonly #expectedSize: number | undefined;
+  #held: Buffer | undefined;
+  #seen = 0;
 
-  constructor(digest: string, where: string) {
+  constructor(digest: string, where: string, expectedSize: number | undefined) {
     super();
     this.#digest = digest;
     this.#where = where;
+    this.#expectedSize = expectedSize;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#hash.update(chunk);
-    cb(null, chunk);
+    this.#seen += chunk.length;
+    if (this.#expectedSize !== undefined && this.#seen > this.#expectedSize) {
+      cb(
+        new OrchardError('INTEGRITY_ERROR', `Blob ${this.#digest} in the artifact store at ${this.#where} holds more than the ${this.#expectedSize} bytes recorded for it; restore it from a backup or log the artifact again.`, {
+          details: { expected: this.#digest, size: this.#expectedSize },
+        }),
+      );
+      return;
+    }
+    const previous = this.#held;
+    this.#held = chunk;
+    cb(null, previous);
   }
 
   override _flush(cb: TransformCallback): void {
     const actual = `sha256:${this.#hash.digest('hex')}`;
-    if (actual === this.#digest) cb();
+    if (actual === this.#digest) cb(null, this.#held);
     else {
       cb(
         new OrchardError('INTEGRITY_ERROR', `Blob ${this.#digest} in the artifact store at ${this.#where} is corrupted: its bytes hash to ${actual}. Restore it from a backup or log the artifact again.`, {

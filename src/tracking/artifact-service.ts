@@ -33,7 +33,12 @@ export class ArtifactService {
   async upload(actor: Actor, path: string, body: Readable | Uint8Array): Promise<ArtifactIndexRecord> {
     const clean = artifactPath(path);
     const runId = RUN_PATH.exec(clean)?.[1] ?? null;
-    if (runId !== null) await this.#activeRun(runId);
+    if (runId !== null) {
+      const root = rootOf(await this.#activeRun(runId));
+      if (!clean.startsWith(`${root}/`)) {
+        throw invalidArgument(`Artifact path '${clean}' names run ${runId} under the wrong folder; that run's artifacts live under '${root}/'.`, { path: clean, runId });
+      }
+    }
     const blob = await this.#content.put(body);
     const record: ArtifactIndexRecord = { path: clean, runId, digest: blob.digest, size: blob.size, createdAt: this.#clock.now() };
     await this.#store.transaction(async (tx) => {
@@ -56,7 +61,7 @@ export class ArtifactService {
     const clean = artifactPath(path);
     const record = await this.#store.artifacts.get(clean);
     if (!record) throw notFound(`No artifact at '${clean}'; list the folder to see what is there.`, { path: clean });
-    return { record, stream: await this.#content.open(record.digest) };
+    return { record, stream: await this.#content.open(record.digest, record.size) };
   }
 
   /** The direct children of a folder ('' for the root), folders first then files, by name. */

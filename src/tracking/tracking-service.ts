@@ -175,7 +175,7 @@ export class TrackingService {
     throwIfIssues('run update', issues);
     if (status !== undefined && status !== 'RUNNING' && status !== 'SCHEDULED' && endTime === undefined) endTime = this.#clock.now();
     return this.#store.transaction(async (tx) => {
-      const before = await this.#run(tx, id);
+      const before = await this.#activeRun(tx, id);
       await tx.runs.update(id, { status, endTime, runName });
       if (runName !== undefined) await tx.runs.setTags(id, [{ key: RUN_NAME_TAG, value: runName }]);
       const after = (await tx.runs.getInfo(id))!;

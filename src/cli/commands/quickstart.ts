@@ -30,56 +30,63 @@ export function registerQuickstartCommand(program: Command): void {
         const platform = await ctx.platform();
         const server = await startServer(platform, { host: '127.0.0.1', port: Number(opts.port), logger: createLogger('warn') });
         ctx.out(`      server listening on ${server.url}`);
-        const client = Orchard.remote(server.url);
+        // Once a token exists the server refuses anonymous calls, even on loopback: send ORCHARD_TOKEN.
+        const token = ctx.config.token;
+        const client = Orchard.remote(server.url, token);
+        // Close the server however the demo ends: an open listener would keep the process alive after an error.
+        try {
+          step(2, `Training a linear model by gradient descent at ${LEARNING_RATES.length} learning rates, ${EPOCHS} epochs each`);
+          const data = makeRegressionData(2000, 5, 42);
+          const experiment = await client.experiment('quickstart');
+          const runIds: string[] = [];
+          for (const lr of LEARNING_RATES) {
+            const run = await client.startRun({ experiment: 'quickstart', runName: `lr-${lr}`, params: { learner: 'linear-gd', learning_rate: lr, epochs: EPOCHS, features: 5, rows: 2000 } });
+            const weights = train(data, lr, EPOCHS, (epoch, trainRmse, valRmse) => run.logMetrics({ train_rmse: trainRmse, val_rmse: valRmse }, { step: epoch }));
+            await run.logArtifact(Buffer.from(JSON.stringify({ learner: 'linear-gd', weights }, null, 2)), 'model/weights.json');
+            await run.end();
+            runIds.push(run.id);
+            ctx.out(`      run ${run.id}  learning_rate=${lr}  ${progressBar(runIds.length, LEARNING_RATES.length)}`);
+          }
 
-        step(2, `Training a linear model by gradient descent at ${LEARNING_RATES.length} learning rates, ${EPOCHS} epochs each`);
-        const data = makeRegressionData(2000, 5, 42);
-        const experiment = await client.experiment('quickstart');
-        const runIds: string[] = [];
-        for (const lr of LEARNING_RATES) {
-          const run = await client.startRun({ experiment: 'quickstart', runName: `lr-${lr}`, params: { learner: 'linear-gd', learning_rate: lr, epochs: EPOCHS, features: 5, rows: 2000 } });
-          const weights = train(data, lr, EPOCHS, (epoch, trainRmse, valRmse) => run.logMetrics({ train_rmse: trainRmse, val_rmse: valRmse }, { step: epoch }));
-          await run.logArtifact(Buffer.from(JSON.stringify({ learner: 'linear-gd', weights }, null, 2)), 'model/weights.json');
-          await run.end();
-          runIds.push(run.id);
-          ctx.out(`      run ${run.id}  learning_rate=${lr}  ${progressBar(runIds.length, LEARNING_RATES.length)}`);
+          step(3, 'Searching runs: metrics.val_rmse < 1.5, best first');
+          const page = await client.searchRuns({ experimentIds: [experiment.experimentId], filter: `metrics.val_rmse < 1.5 and params.learner = 'linear-gd'`, orderBy: ['metrics.val_rmse ASC'], maxResults: 10 });
+          const rows = page.items.map((r) => [r.info.runName, r.params.find((p) => p.key === 'learning_rate')?.value ?? '', num(r.metrics.find((m) => m.key === 'val_rmse')?.value ?? NaN)]);
+          ctx.out(indent(table(['RUN', 'LEARNING RATE', 'VAL RMSE'], rows)));
+
+          step(4, 'Reading the best run back through the MLflow REST API');
+          const best = page.items[0];
+          let historyPoints = 0;
+          if (best) {
+            const response = await fetch(`${server.url}/api/2.0/mlflow/metrics/get-history?run_id=${best.info.runId}&metric_key=val_rmse`, {
+              headers: token ? { authorization: `Bearer ${token}` } : {},
+            });
+            historyPoints = ((await response.json()) as { metrics: unknown[] }).metrics.length;
+            ctx.out(`      GET /api/2.0/mlflow/metrics/get-history -> ${historyPoints} points of val_rmse for ${best.info.runName}`);
+          }
+
+          step(5, 'Checking the audit log');
+          const events = await platform.store.events.list({ limit: 1000 });
+          ctx.out(`      ${events.length} audit events recorded (run.create, run.log_batch, artifact.upload, run.update, …)`);
+
+          ctx.out(`\nDone in ${duration(Date.now() - began)}.`);
+          ctx.out(`  experiment  quickstart (id ${experiment.experimentId}), ${runIds.length} new runs, ${runIds.length * EPOCHS * 2} metric points, ${runIds.length} artifacts`);
+          if (best) ctx.out(`  best run    ${best.info.runName} (${best.info.runId})`);
+          ctx.out(`  stored in   ${ctx.config.db} and ${ctx.config.artifacts}`);
+          ctx.out('\nNext:');
+          ctx.out('  npx orchard runs list -e quickstart          the runs, with their latest metrics');
+          if (best) ctx.out(`  npx orchard runs show ${best.info.runId}`);
+          ctx.out('  npx orchard server                           then point MLflow clients at MLFLOW_TRACKING_URI=http://127.0.0.1:5000');
+          if (opts.serve) {
+            ctx.out(`\nServing on ${server.url} until Ctrl-C.`);
+            await new Promise<void>((resolve) => {
+              process.once('SIGINT', resolve);
+              process.once('SIGTERM', resolve);
+            });
+          }
+        } finally {
+          await client.close().catch(() => {});
+          await server.close();
         }
-
-        step(3, 'Searching runs: metrics.val_rmse < 1.5, best first');
-        const page = await client.searchRuns({ experimentIds: [experiment.experimentId], filter: `metrics.val_rmse < 1.5 and params.learner = 'linear-gd'`, orderBy: ['metrics.val_rmse ASC'], maxResults: 10 });
-        const rows = page.items.map((r) => [r.info.runName, r.params.find((p) => p.key === 'learning_rate')?.value ?? '', num(r.metrics.find((m) => m.key === 'val_rmse')?.value ?? NaN)]);
-        ctx.out(indent(table(['RUN', 'LEARNING RATE', 'VAL RMSE'], rows)));
-
-        step(4, 'Reading the best run back through the MLflow REST API');
-        const best = page.items[0];
-        let historyPoints = 0;
-        if (best) {
-          const response = await fetch(`${server.url}/api/2.0/mlflow/metrics/get-history?run_id=${best.info.runId}&metric_key=val_rmse`);
-          historyPoints = ((await response.json()) as { metrics: unknown[] }).metrics.length;
-          ctx.out(`      GET /api/2.0/mlflow/metrics/get-history -> ${historyPoints} points of val_rmse for ${best.info.runName}`);
-        }
-
-        step(5, 'Checking the audit log');
-        const events = await platform.store.events.list({ limit: 1000 });
-        ctx.out(`      ${events.length} audit events recorded (run.create, run.log_batch, artifact.upload, run.update, …)`);
-
-        ctx.out(`\nDone in ${duration(Date.now() - began)}.`);
-        ctx.out(`  experiment  quickstart (id ${experiment.experimentId}), ${runIds.length} new runs, ${runIds.length * EPOCHS * 2} metric points, ${runIds.length} artifacts`);
-        if (best) ctx.out(`  best run    ${best.info.runName} (${best.info.runId})`);
-        ctx.out(`  stored in   ${ctx.config.db} and ${ctx.config.artifacts}`);
-        ctx.out('\nNext:');
-        ctx.out('  npx orchard runs list -e quickstart          the runs, with their latest metrics');
-        if (best) ctx.out(`  npx orchard runs show ${best.info.runId}`);
-        ctx.out('  npx orchard server                           then point MLflow clients at MLFLOW_TRACKING_URI=http://127.0.0.1:5000');
-        if (opts.serve) {
-          ctx.out(`\nServing on ${server.url} until Ctrl-C.`);
-          await new Promise<void>((resolve) => {
-            process.once('SIGINT', resolve);
-            process.once('SIGTERM', resolve);
-          });
-        }
-        await client.close();
-        await server.close();
       }),
     );
 }

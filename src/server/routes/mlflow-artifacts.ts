@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../../orchard.js';
 import { fileJson } from './mlflow-json.js';
-import { acceptRawBodies, bodyStream, contentTypeOf, withheldTail } from './raw-body.js';
+import { acceptRawBodies, bodyStream, contentTypeOf } from './raw-body.js';
 
 /**
  * MLflow's artifact proxy (`/api/2.0/mlflow-artifacts/artifacts/<path>`): clients of
@@ -20,7 +20,7 @@ export function mlflowArtifactRoutes(platform: Platform) {
       const path = (req.params as { '*': string })['*'];
       const { record, stream } = await artifacts.open(path);
       void reply.header('Content-Length', record.size).header('ETag', `"${record.digest}"`).type(contentTypeOf(path));
-      return reply.send(withheldTail(stream, record.size, record.digest));
+      return reply.send(stream);
     });
     app.get('/artifacts', async (req) => {
       const path = (req.query as { path?: string }).path;

@@ -5,7 +5,7 @@ import { artifactPath } from '../../tracking/artifact-service.js';
 import type { MetricPoint, Page, Run } from '../../tracking/types.js';
 import { jsonNumber } from './mlflow-json.js';
 import { input, listOf } from './request-input.js';
-import { acceptRawBodies, bodyStream, contentTypeOf, withheldTail } from './raw-body.js';
+import { acceptRawBodies, bodyStream, contentTypeOf } from './raw-body.js';
 
 const admin = { config: { role: 'admin' } } as const;
 
@@ -105,7 +105,7 @@ export function orchardRoutes(platform: Platform) {
         const { id, '*': rel } = req.params as { id: string; '*': string };
         const { record, stream } = await artifacts.open(await pathIn(id, rel));
         void reply.header('Content-Length', record.size).header('ETag', `"${record.digest}"`).type(contentTypeOf(rel));
-        return reply.send(withheldTail(stream, record.size, record.digest));
+        return reply.send(stream);
       });
       scope.get('/runs/:id/artifacts', async (req) => {
         const id = (req.params as { id: string }).id;
