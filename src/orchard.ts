@@ -3,8 +3,12 @@ import { ContentStore } from './artifacts/content-store.js';
 import { AuthService } from './auth/auth-service.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { OrchardConfig } from './core/config.js';
+import { DatasetService } from './data/dataset-service.js';
+import { DataEngine } from './data/duckdb-engine.js';
 import { createMetadataStore } from './metadata/create-metadata-store.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { ArtifactService } from './tracking/artifact-service.js';
 import { TrackingService } from './tracking/tracking-service.js';
 
@@ -16,6 +20,9 @@ export interface Platform {
   readonly tracking: TrackingService;
   readonly artifacts: ArtifactService;
   readonly auth: AuthService;
+  readonly datasets: DatasetService;
+  /** DuckDB, opened on first use. */
+  readonly engine: DataEngine;
   readonly clock: Clock;
   /** Closes the stores. */
   close(): Promise<void>;
@@ -37,15 +44,20 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     throw error;
   }
   const content = new ContentStore(blobs);
+  const tracking = new TrackingService(store, clock);
+  const engine = new DataEngine({ tempDir: join(config.home, 'tmp'), memoryLimit: config.data.memoryLimit, threads: config.data.threads ?? availableParallelism() });
   return {
     config,
     store,
     content,
     clock,
-    tracking: new TrackingService(store, clock),
+    tracking,
+    engine,
     artifacts: new ArtifactService(store, content, clock),
     auth: new AuthService(store, clock),
+    datasets: new DatasetService(store, content, engine, tracking, clock),
     async close() {
+      await engine.close();
       await store.destroy();
       await blobs.destroy();
     },

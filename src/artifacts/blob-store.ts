@@ -29,4 +29,9 @@ export interface BlobStore {
   delete(key: string): Promise<boolean>;
   /** Every key that starts with `prefix`, in no particular order. */
   list(prefix: string): AsyncIterable<string>;
+  /**
+   * A local file path holding the object's bytes, for engines that read files
+   * (DuckDB over Parquet). Stores without local files omit this; callers then copy.
+   */
+  localPath?(key: string): Promise<string | undefined>;
 }

@@ -17,6 +17,7 @@ export interface StoredBlob {
  */
 export class ContentStore {
   readonly #blobs: BlobStore;
+  readonly #verified = new Set<string>();
 
   constructor(blobs: BlobStore) {
     this.#blobs = blobs;
@@ -65,6 +66,26 @@ export class ContentStore {
     const chunks: Buffer[] = [];
     for await (const chunk of await this.open(digest)) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
+  }
+
+  /**
+   * A local file with the blob's bytes, verified once per process. Engines such as
+   * DuckDB read it in place; it must not be written to.
+   * @throws OrchardError `NOT_FOUND` or `INTEGRITY_ERROR`.
+   */
+  async localPath(digest: string): Promise<string> {
+    const key = keyOf(digest);
+    const path = this.#blobs.localPath ? await this.#blobs.localPath(key) : undefined;
+    if (path === undefined) {
+      throw new OrchardError('STORE_UNAVAILABLE', `The artifact store at ${this.#blobs.location} cannot expose blob ${digest} as a local file; use a file: artifact store for data engines.`);
+    }
+    if (!this.#verified.has(digest)) {
+      if (!(await this.verify(digest))) {
+        throw new OrchardError('INTEGRITY_ERROR', `Blob ${digest} in the artifact store at ${this.#blobs.location} is corrupted; restore it from a backup or ingest the data again.`, { details: { digest } });
+      }
+      this.#verified.add(digest);
+    }
+    return path;
   }
 
   async has(digest: string): Promise<boolean> {

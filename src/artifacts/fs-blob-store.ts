@@ -124,6 +124,10 @@ export class FsBlobStore implements BlobStore {
     for await (const key of walk(join(this.#root, folder), this.#root)) if (key.startsWith(prefix)) yield key;
   }
 
+  async localPath(key: string): Promise<string | undefined> {
+    return (await this.stat(key)) ? this.#path(key) : undefined;
+  }
+
   #path(key: string): string {
     if (key === '' || key.startsWith('/') || key.split('/').some((s) => s === '' || s === '.' || s === '..') || key.includes('\\') || key.includes('\0')) {
       throw new OrchardError('INVALID_ARGUMENT', `Blob key '${key}' is not a relative path of plain segments.`, { details: { key } });

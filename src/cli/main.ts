@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { OrchardError } from '../core/errors.js';
 import { createCliContext, type CliContext } from './context.js';
+import { registerDataCommands } from './commands/data.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerQuickstartCommand(program);
   registerServerCommand(program);
+  registerDataCommands(program);
   registerExperimentCommands(program);
   registerRunCommands(program);
   registerTokenCommands(program);

@@ -20,6 +20,12 @@ export interface OrchardConfig {
   readonly token: string | undefined;
   /** Who is acting, for audit events of embedded use (`ORCHARD_USER`, default the OS user). */
   readonly user: string;
+  readonly data: {
+    /** DuckDB's memory limit (`ORCHARD_DUCKDB_MEMORY`, default 1GB); larger work spills to `<home>/tmp`. */
+    readonly memoryLimit: string;
+    /** DuckDB threads (`ORCHARD_DUCKDB_THREADS`, default all cores). */
+    readonly threads: number | undefined;
+  };
   readonly server: {
     readonly host: string;
     readonly port: number;
@@ -28,7 +34,7 @@ export interface OrchardConfig {
   };
 }
 
-export type ConfigOverrides = Partial<Omit<OrchardConfig, 'server'>> & { server?: Partial<OrchardConfig['server']> };
+export type ConfigOverrides = Partial<Omit<OrchardConfig, 'server' | 'data'>> & { server?: Partial<OrchardConfig['server']>; data?: Partial<OrchardConfig['data']> };
 
 const FILE_KEYS = ['db', 'artifacts', 'url', 'token', 'user', 'server'] as const;
 
@@ -59,8 +65,14 @@ export function loadConfig(
   const url = pick<string | undefined>(overrides.url, env.ORCHARD_URL || undefined, file.url as string | undefined, undefined);
   if (url !== undefined && !/^https?:\/\//.test(url)) throw configError('ORCHARD_URL', url, 'an http:// or https:// address, e.g. http://127.0.0.1:5000');
 
+  const memoryLimit = overrides.data?.memoryLimit ?? env.ORCHARD_DUCKDB_MEMORY ?? '1GB';
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) throw configError('ORCHARD_DUCKDB_MEMORY', memoryLimit, 'a size such as 1GB or 512MB');
+  const threadsRaw = overrides.data?.threads ?? (env.ORCHARD_DUCKDB_THREADS ? Number(env.ORCHARD_DUCKDB_THREADS) : undefined);
+  if (threadsRaw !== undefined && (!Number.isInteger(threadsRaw) || threadsRaw < 1)) throw configError('ORCHARD_DUCKDB_THREADS', String(threadsRaw), 'a positive whole number');
+
   return Object.freeze({
     home,
+    data: Object.freeze({ memoryLimit, threads: threadsRaw }),
     db,
     artifacts,
     url: url?.replace(/\/+$/, ''),

@@ -2,6 +2,8 @@ import { Kysely, Migrator, type Dialect, type MigrationProvider } from 'kysely';
 import { OrchardError } from '../core/errors.js';
 import type { SqlDialectName } from './dialect.js';
 import { KyselyArtifactIndexRepository } from './kysely/artifact-index-repository.js';
+import { KyselyDatasetRepository } from './kysely/dataset-repository.js';
+import { KyselyLineageRepository } from './kysely/lineage-repository.js';
 import { KyselyEventRepository } from './kysely/event-repository.js';
 import { KyselyExperimentRepository } from './kysely/experiment-repository.js';
 import { KyselyMetricRepository } from './kysely/metric-repository.js';
@@ -56,6 +58,12 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
   get tokens() {
     return this.#repositories().tokens;
+  }
+  get datasets() {
+    return this.#repositories().datasets;
+  }
+  get lineage() {
+    return this.#repositories().lineage;
   }
 
   init(): Promise<void> {
@@ -147,6 +155,8 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       artifacts: wrap(repos.artifacts),
       events: wrap(repos.events),
       tokens: wrap(repos.tokens),
+      datasets: wrap(repos.datasets),
+      lineage: wrap(repos.lineage),
     };
   }
 }
@@ -159,5 +169,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     artifacts: new KyselyArtifactIndexRepository(db),
     events: new KyselyEventRepository(db),
     tokens: new KyselyTokenRepository(db),
+    datasets: new KyselyDatasetRepository(db),
+    lineage: new KyselyLineageRepository(db),
   };
 }

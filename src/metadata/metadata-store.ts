@@ -13,6 +13,7 @@ import type {
   Token,
   ViewType,
 } from '../tracking/types.js';
+import type { DatasetVersion, LineageEdge } from '../data/types.js';
 import type { SqlDialectName } from './dialect.js';
 
 /**
@@ -47,6 +48,8 @@ export interface MetadataRepositories {
   readonly artifacts: ArtifactIndexRepository;
   readonly events: EventRepository;
   readonly tokens: TokenRepository;
+  readonly datasets: DatasetRepository;
+  readonly lineage: LineageRepository;
 }
 
 export interface ExperimentSearch {
@@ -148,3 +151,23 @@ export interface TokenRepository {
 }
 
 export type { Role };
+
+export interface DatasetRepository {
+  /**
+   * Registers a version: the dataset is created on first use; the version number is the
+   * next one. When a version with the same digest exists, returns it instead (no duplicate).
+   */
+  addVersion(input: Omit<DatasetVersion, 'version'>): Promise<{ version: DatasetVersion; created: boolean }>;
+  get(name: string, version: number | 'latest'): Promise<DatasetVersion | undefined>;
+  /** Dataset names with their latest version, by name. */
+  listDatasets(): Promise<{ name: string; latest: DatasetVersion }[]>;
+  /** Versions of one dataset, newest first. */
+  listVersions(name: string): Promise<DatasetVersion[]>;
+  setProfile(name: string, version: number, profileDigest: string): Promise<void>;
+}
+
+export interface LineageRepository {
+  add(edges: readonly LineageEdge[]): Promise<void>;
+  /** Edges into (`upstream`) or out of (`downstream`) a node. */
+  edges(kind: string, id: string, direction: 'upstream' | 'downstream'): Promise<LineageEdge[]>;
+}

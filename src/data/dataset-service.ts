@@ -1,0 +1,226 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ContentStore } from '../artifacts/content-store.js';
+import type { Clock } from '../core/clock.js';
+import { OrchardError, invalidArgument, notFound } from '../core/errors.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { Actor, TrackingService } from '../tracking/tracking-service.js';
+import type { DataEngine } from './duckdb-engine.js';
+import type { DatasetProfile } from './profile.js';
+import { profileParquet } from './profiler.js';
+import { snapshotFile } from './read-source.js';
+import { fileSource, type CsvOptions } from './sources.js';
+import type { DatasetRef, DatasetVersion } from './types.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+export const DATA_EXPERIMENT = 'datasets';
+
+export interface IngestInput {
+  readonly name: string;
+  /** A file, glob or folder (CSV, Parquet, JSON, NDJSON). */
+  readonly source: string;
+  readonly format?: string;
+  readonly csv?: CsvOptions;
+  /** Folder that relative paths start from. */
+  readonly cwd: string;
+}
+
+export interface IngestResult {
+  readonly version: DatasetVersion;
+  /** False when identical data was already a version of this dataset. */
+  readonly created: boolean;
+  readonly runId: string;
+}
+
+export type Progress = (stage: string) => void;
+
+/**
+ * Dataset versions: immutable Parquet snapshots in the artifact store, addressed by
+ * content, each made by a tracked run with lineage from its source.
+ */
+export class DatasetService {
+  readonly #store: MetadataStore;
+  readonly #content: ContentStore;
+  readonly #engine: DataEngine;
+  readonly #tracking: TrackingService;
+  readonly #clock: Clock;
+
+  constructor(store: MetadataStore, content: ContentStore, engine: DataEngine, tracking: TrackingService, clock: Clock) {
+    this.#store = store;
+    this.#content = content;
+    this.#engine = engine;
+    this.#tracking = tracking;
+    this.#clock = clock;
+  }
+
+  /**
+   * Snapshots a source as a new version of dataset `name`. Identical data yields the
+   * existing version. A failed or killed ingest registers nothing.
+   */
+  async ingest(actor: Actor, input: IngestInput, progress: Progress = () => {}): Promise<IngestResult> {
+    const name = datasetName(input.name);
+    const source = fileSource(input.source, input.cwd, { format: input.format, csv: input.csv });
+    const started = this.#clock.now();
+    const run = await this.#startRun(actor, `ingest ${name}`, { dataset: name, source: source.location, format: source.format });
+    const tmp = join(this.#engine.tempDir, `ingest-${randomBytes(8).toString('hex')}.parquet`);
+    try {
+      progress(`reading ${source.location}`);
+      const snapshot = await this.#engine.withConnection((c) => snapshotFile(c, source, tmp));
+      progress(`storing a ${snapshot.rows.toLocaleString('en-US')}-row Parquet snapshot`);
+      const blob = await this.#content.put(createReadStream(tmp));
+      const result = await this.#store.transaction(async (tx) => {
+        const now = this.#clock.now();
+        const added = await tx.datasets.addVersion({
+          name,
+          digest: blob.digest,
+          source: `file:${source.location}`,
+          rows: snapshot.rows,
+          bytes: blob.size,
+          columns: snapshot.columns,
+          profileDigest: null,
+          runId: run,
+          createdBy: actor.name,
+          createdAt: now,
+        });
+        const ref = `${name}@${added.version.version}`;
+        await tx.lineage.add([
+          { srcKind: 'source', srcId: `file:${source.location}`, dstKind: 'run', dstId: run, relation: 'consumed', createdAt: now },
+          { srcKind: 'run', srcId: run, dstKind: 'dataset_version', dstId: ref, relation: added.created ? 'produced' : 'reproduced', createdAt: now },
+        ]);
+        if (added.created) {
+          await tx.events.append({ at: now, actor: actor.name, action: 'dataset.version.create', entityKind: 'dataset_version', entityId: ref, before: null, after: { digest: blob.digest, rows: snapshot.rows, source: source.location } });
+        }
+        return added;
+      });
+      await this.#tracking.logBatch(actor, run, {
+        metrics: [
+          { key: 'rows', value: snapshot.rows },
+          { key: 'bytes', value: blob.size },
+          { key: 'columns', value: snapshot.columns.length },
+          { key: 'seconds', value: (this.#clock.now() - started) / 1000 },
+        ],
+        tags: [
+          { key: 'orchard.dataset_version', value: `${name}@${result.version.version}` },
+          { key: 'orchard.dataset_created', value: String(result.created) },
+        ],
+      });
+      await this.#tracking.updateRun(actor, run, { status: 'FINISHED' });
+      return { version: result.version, created: result.created, runId: run };
+    } catch (error) {
+      await this.#failRun(actor, run, error);
+      throw error;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** Resolves `name@3`, `name@latest` or `name`. */
+  async resolve(reference: string): Promise<DatasetVersion> {
+    const ref = parseDatasetRef(reference);
+    const found = await this.#store.datasets.get(ref.name, ref.version);
+    if (found) return found;
+    const versions = await this.#store.datasets.listVersions(ref.name);
+    if (versions.length === 0) throw notFound(`No dataset named '${ref.name}'; ingest it with \`orchard data ingest ${ref.name} <file>\`, or list datasets with \`orchard data list\`.`, { dataset: ref.name });
+    throw notFound(`Dataset '${ref.name}' has no version ${String(ref.version)}; its versions are ${versions.map((v) => v.version).join(', ')}.`, { dataset: ref.name });
+  }
+
+  list() {
+    return this.#store.datasets.listDatasets();
+  }
+
+  versions(name: string) {
+    return this.#store.datasets.listVersions(name);
+  }
+
+  /**
+   * Profiles a version (EDA) and stores the profile with it; a stored profile is
+   * returned as is unless `refresh`. The work is a tracked run with lineage.
+   */
+  async profile(actor: Actor, reference: string, options: { refresh?: boolean } = {}, progress: Progress = () => {}): Promise<DatasetProfile> {
+    const version = await this.resolve(reference);
+    const ref = `${version.name}@${version.version}`;
+    if (version.profileDigest !== null && !options.refresh) return this.storedProfile(version);
+    const run = await this.#startRun(actor, `profile ${ref}`, { dataset_version: ref });
+    try {
+      const path = await this.parquetPath(version);
+      const profile = await this.#engine.withConnection((c) => profileParquet(c, path, version.columns, ref, this.#clock.now(), progress));
+      const blob = await this.#content.put(Buffer.from(JSON.stringify(profile)));
+      await this.#store.transaction(async (tx) => {
+        const now = this.#clock.now();
+        await tx.datasets.setProfile(version.name, version.version, blob.digest);
+        await tx.lineage.add([{ srcKind: 'dataset_version', srcId: ref, dstKind: 'run', dstId: run, relation: 'consumed', createdAt: now }]);
+        await tx.events.append({ at: now, actor: actor.name, action: 'dataset.version.profile', entityKind: 'dataset_version', entityId: ref, before: version.profileDigest, after: blob.digest });
+      });
+      await this.#tracking.logBatch(actor, run, {
+        metrics: [
+          { key: 'rows', value: profile.rows },
+          { key: 'duplicate_rows', value: profile.duplicateRows },
+          ...profile.columns.map((c) => ({ key: `missing_fraction/${c.name.replace(/[^\w\-. /]/gu, '_')}`, value: c.missingFraction })),
+        ],
+        tags: [{ key: 'orchard.profile', value: blob.digest }],
+      });
+      await this.#tracking.updateRun(actor, run, { status: 'FINISHED' });
+      return profile;
+    } catch (error) {
+      await this.#failRun(actor, run, error);
+      throw error;
+    }
+  }
+
+  /** The stored profile of a version. */
+  async storedProfile(version: DatasetVersion): Promise<DatasetProfile> {
+    if (version.profileDigest === null) throw notFound(`${version.name}@${version.version} has no profile yet; run \`orchard data profile ${version.name}@${version.version}\`.`);
+    return JSON.parse((await this.#content.read(version.profileDigest)).toString('utf8')) as DatasetProfile;
+  }
+
+  /** A local Parquet file with the version's rows, verified against its digest. */
+  parquetPath(version: DatasetVersion): Promise<string> {
+    return this.#content.localPath(version.digest);
+  }
+
+  async #startRun(actor: Actor, runName: string, params: Record<string, string>): Promise<string> {
+    let experiment;
+    try {
+      experiment = await this.#tracking.getExperimentByName(DATA_EXPERIMENT);
+    } catch (error) {
+      if (!(error instanceof OrchardError && error.code === 'NOT_FOUND')) throw error;
+      try {
+        experiment = await this.#tracking.createExperiment(actor, { name: DATA_EXPERIMENT });
+      } catch (raced) {
+        if (!(raced instanceof OrchardError && raced.code === 'ALREADY_EXISTS')) throw raced;
+        experiment = await this.#tracking.getExperimentByName(DATA_EXPERIMENT);
+      }
+    }
+    const run = await this.#tracking.createRun(actor, { experimentId: experiment.experimentId, runName, tags: [{ key: 'orchard.kind', value: runName.split(' ')[0]! }] });
+    await this.#tracking.logBatch(actor, run.info.runId, { params: Object.entries(params).map(([key, value]) => ({ key, value })) });
+    return run.info.runId;
+  }
+
+  async #failRun(actor: Actor, runId: string, error: unknown): Promise<void> {
+    try {
+      await this.#tracking.logBatch(actor, runId, { tags: [{ key: 'orchard.error', value: String((error as Error)?.message ?? error).slice(0, 8000) }] });
+      await this.#tracking.updateRun(actor, runId, { status: 'FAILED' });
+    } catch {
+      /* the original error matters more */
+    }
+  }
+}
+
+export function datasetName(value: string): string {
+  if (!NAME.test(value)) {
+    throw invalidArgument(`Dataset name '${value}' is not valid; use letters, digits, '_', '-' and '.', starting with a letter or digit (e.g. flights).`, { name: value });
+  }
+  return value;
+}
+
+/** Parses `name`, `name@latest` or `name@<positive integer>`. */
+export function parseDatasetRef(reference: string): DatasetRef {
+  const at = reference.lastIndexOf('@');
+  const name = datasetName(at < 0 ? reference : reference.slice(0, at));
+  const tail = at < 0 ? 'latest' : reference.slice(at + 1);
+  if (tail === 'latest') return { name, version: 'latest' };
+  if (!/^[1-9]\d{0,8}$/.test(tail)) throw invalidArgument(`Dataset reference '${reference}' has version '${tail}'; use name@<number> or name@latest (e.g. flights@2).`, { reference });
+  return { name, version: Number(tail) };
+}

@@ -1,0 +1,127 @@
+import { open } from 'node:fs/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { OrchardError, invalidArgument } from '../core/errors.js';
+import { kindOfPhysical, stringKind } from './column-kinds.js';
+import { ident, literal, queryRows } from './duckdb-engine.js';
+import { readExpression, type FileSource } from './sources.js';
+import type { ColumnSchema } from './types.js';
+
+export interface Snapshot {
+  readonly path: string;
+  readonly rows: number;
+  readonly columns: ColumnSchema[];
+}
+
+/** A text column at least this share numbers has stray text in a numeric column: an error, not a type. */
+const MIXED_NUMERIC_SHARE = 0.5;
+const DELIMITERS = [',', '\t', ';', '|'];
+
+/**
+ * Reads a file source with DuckDB and writes it as one Parquet file at `target`,
+ * checking it on the way: ragged CSV rows (with line numbers), unreadable files,
+ * empty data, blank or duplicate column names, and text columns that are numbers
+ * but for a few strays.
+ * @throws OrchardError `INVALID_ARGUMENT` naming the file and, where known, line and column.
+ */
+export async function snapshotFile(connection: DuckDBConnection, source: FileSource, target: string): Promise<Snapshot> {
+  let read = readExpression(source);
+  if (source.format === 'csv') {
+    const csv = { ...source.csv };
+    // DuckDB's sniffer may pick another delimiter when rows are ragged; fix it from the header line.
+    if (csv.delimiter === undefined && !/[*?[]/.test(source.location)) csv.delimiter = await sniffDelimiter(source.location);
+    read = readExpression({ ...source, csv }).replace(/\)$/, ', store_rejects = true)');
+  }
+  try {
+    await connection.run(`copy (select * from ${read}) to ${literal(target)} (format parquet, compression zstd)`);
+  } catch (cause) {
+    throw readError(source, cause);
+  }
+  if (source.format === 'csv') {
+    const rejects = await queryRows(connection, 'select line, column_name, error_type, csv_line, error_message from reject_errors order by line limit 5');
+    const total = Number((await queryRows(connection, 'select count(*) as n from reject_errors'))[0]?.n ?? 0);
+    if (total > 0) {
+      const examples = rejects.map((r) => `line ${String(r.line)}${r.column_name ? ` (column ${String(r.column_name)})` : ''}: ${String(r.error_message)} — "${String(r.csv_line).slice(0, 80)}"`);
+      throw invalidArgument(`${source.location} has ${total} malformed row${total === 1 ? '' : 's'}; ${examples.join('; ')}. Fix the file, or pass the right --delimiter.`, {
+        path: source.location,
+        rejects: rejects,
+      });
+    }
+  }
+  const described = await queryRows(connection, `describe select * from read_parquet(${literal(target)})`);
+  const names = described.map((d) => String(d.column_name));
+  checkNames(source.location, names);
+  const rows = Number((await queryRows(connection, `select count(*) as n from read_parquet(${literal(target)})`))[0]?.n ?? 0);
+  if (rows === 0) throw invalidArgument(`${source.location} holds no rows (columns: ${names.join(', ')}); a dataset version needs data.`, { path: source.location });
+
+  const columns: ColumnSchema[] = described.map((d) => ({ name: String(d.column_name), physicalType: String(d.column_type), kind: 'text', nullable: true }));
+  const strings = columns.filter((c) => kindOfPhysical(c.physicalType) === 'string');
+  const stats = new Map<string, { nonNull: number; distinct: number; numeric: number }>();
+  if (strings.length > 0) {
+    const parts = strings.flatMap((c, i) => [
+      `count(${ident(c.name)}) as n${i}`,
+      `approx_count_distinct(${ident(c.name)}) as d${i}`,
+      `count(try_cast(${ident(c.name)} as double)) as x${i}`,
+    ]);
+    const [row = {}] = await queryRows(connection, `select ${parts.join(', ')} from read_parquet(${literal(target)})`);
+    strings.forEach((c, i) => stats.set(c.name, { nonNull: Number(row[`n${i}`]), distinct: Number(row[`d${i}`]), numeric: Number(row[`x${i}`]) }));
+  }
+  if (source.format !== 'parquet') {
+    for (const c of strings) {
+      const s = stats.get(c.name)!;
+      if (s.numeric > 0 && s.numeric < s.nonNull && s.numeric >= s.nonNull * MIXED_NUMERIC_SHARE) {
+        const strays = await queryRows(
+          connection,
+          `select row, value from (select row_number() over () as row, ${ident(c.name)} as value from read_parquet(${literal(target)})) where value is not null and try_cast(value as double) is null limit 3`,
+        );
+        const where = strays.map((r) => `'${String(r.value)}' at ${source.format === 'csv' ? `line ${Number(r.row) + 1}` : `record ${String(r.row)}`}`).join(', ');
+        throw invalidArgument(
+          `Column \`${c.name}\` of ${source.location} mixes numbers and text: ${s.nonNull - s.numeric} of ${s.nonNull} values are not numbers (${where}). Fix those values, or make the column text on purpose.`,
+          { path: source.location, column: c.name },
+        );
+      }
+    }
+  }
+  const finalColumns = columns.map((c) => {
+    const physical = kindOfPhysical(c.physicalType);
+    const s = stats.get(c.name);
+    return { ...c, kind: physical === 'string' ? stringKind(s?.distinct ?? 0, s?.nonNull ?? 0) : physical };
+  });
+  return { path: target, rows, columns: finalColumns };
+}
+
+function checkNames(location: string, names: string[]): void {
+  const blank = names.findIndex((n) => n.trim() === '');
+  if (blank >= 0) throw invalidArgument(`Column ${blank + 1} of ${location} has no name; give every column a header.`, { path: location });
+  const seen = new Map<string, string>();
+  for (const n of names) {
+    const k = n.toLowerCase();
+    if (seen.has(k)) throw invalidArgument(`${location} has two columns named \`${seen.get(k)}\` and \`${n}\` (names must differ in more than case).`, { path: location });
+    seen.set(k, n);
+  }
+}
+
+async function sniffDelimiter(path: string): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
+    const firstLine = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n/, 1)[0] ?? '';
+    const counts = DELIMITERS.map((d) => firstLine.split(d).length - 1);
+    const best = counts.indexOf(Math.max(...counts));
+    return counts[best]! > 0 ? DELIMITERS[best]! : ',';
+  } finally {
+    await fh.close();
+  }
+}
+
+function readError(source: FileSource, cause: unknown): OrchardError {
+  const message = String((cause as Error)?.message ?? cause)
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('LINE ') && !/^\s*\^/.test(l))
+    .slice(0, 4)
+    .join(' ');
+  if (/No files found/i.test(message)) return invalidArgument(`No file matches ${source.location}; check the path or glob.`, { path: source.location });
+  if (/parquet/i.test(message) && source.format === 'parquet') {
+    return invalidArgument(`${source.location} is not a readable Parquet file (${message}); re-export it, or pass --format if it is another type.`, { path: source.location });
+  }
+  return invalidArgument(`Cannot read ${source.location} as ${source.format.toUpperCase()}: ${message}`, { path: source.location, cause: message });
+}
