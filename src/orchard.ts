@@ -3,7 +3,9 @@ import { ContentStore } from './artifacts/content-store.js';
 import { AuthService } from './auth/auth-service.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { OrchardConfig } from './core/config.js';
+import { DataRuns } from './data/data-runs.js';
 import { DatasetService } from './data/dataset-service.js';
+import { DeriveService } from './data/derive-service.js';
 import { DataEngine } from './data/duckdb-engine.js';
 import { createMetadataStore } from './metadata/create-metadata-store.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
@@ -21,6 +23,8 @@ export interface Platform {
   readonly artifacts: ArtifactService;
   readonly auth: AuthService;
   readonly datasets: DatasetService;
+  /** Schemas, validation and splits of dataset versions. */
+  readonly derive: DeriveService;
   /** DuckDB, opened on first use. */
   readonly engine: DataEngine;
   readonly clock: Clock;
@@ -45,7 +49,9 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
   }
   const content = new ContentStore(blobs);
   const tracking = new TrackingService(store, clock);
+  const runs = new DataRuns(tracking);
   const engine = new DataEngine({ tempDir: join(config.home, 'tmp'), memoryLimit: config.data.memoryLimit, threads: config.data.threads ?? availableParallelism() });
+  const datasets = new DatasetService(store, content, engine, runs, clock);
   return {
     config,
     store,
@@ -55,7 +61,8 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     engine,
     artifacts: new ArtifactService(store, content, clock),
     auth: new AuthService(store, clock),
-    datasets: new DatasetService(store, content, engine, tracking, clock),
+    datasets,
+    derive: new DeriveService({ store, content, engine, datasets, runs, clock }),
     async close() {
       await engine.close();
       await store.destroy();

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ContentStore } from '../artifacts/content-store.js';
 import type { Clock } from '../core/clock.js';
-import { OrchardError, invalidArgument, notFound } from '../core/errors.js';
+import { invalidArgument, notFound } from '../core/errors.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
-import type { Actor, TrackingService } from '../tracking/tracking-service.js';
+import type { Actor } from '../tracking/tracking-service.js';
+import type { DataRuns } from './data-runs.js';
 import type { DataEngine } from './duckdb-engine.js';
 import type { DatasetProfile } from './profile.js';
 import { profileParquet } from './profiler.js';
@@ -15,7 +16,6 @@ import { fileSource, type CsvOptions } from './sources.js';
 import type { DatasetRef, DatasetVersion } from './types.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-export const DATA_EXPERIMENT = 'datasets';
 
 export interface IngestInput {
   readonly name: string;
@@ -44,14 +44,14 @@ export class DatasetService {
   readonly #store: MetadataStore;
   readonly #content: ContentStore;
   readonly #engine: DataEngine;
-  readonly #tracking: TrackingService;
+  readonly #runs: DataRuns;
   readonly #clock: Clock;
 
-  constructor(store: MetadataStore, content: ContentStore, engine: DataEngine, tracking: TrackingService, clock: Clock) {
+  constructor(store: MetadataStore, content: ContentStore, engine: DataEngine, runs: DataRuns, clock: Clock) {
     this.#store = store;
     this.#content = content;
     this.#engine = engine;
-    this.#tracking = tracking;
+    this.#runs = runs;
     this.#clock = clock;
   }
 
@@ -63,54 +63,43 @@ export class DatasetService {
     const name = datasetName(input.name);
     const source = fileSource(input.source, input.cwd, { format: input.format, csv: input.csv });
     const started = this.#clock.now();
-    const run = await this.#startRun(actor, `ingest ${name}`, { dataset: name, source: source.location, format: source.format });
     const tmp = join(this.#engine.tempDir, `ingest-${randomBytes(8).toString('hex')}.parquet`);
     try {
-      progress(`reading ${source.location}`);
-      const snapshot = await this.#engine.withConnection((c) => snapshotFile(c, source, tmp));
-      progress(`storing a ${snapshot.rows.toLocaleString('en-US')}-row Parquet snapshot`);
-      const blob = await this.#content.put(createReadStream(tmp));
-      const result = await this.#store.transaction(async (tx) => {
-        const now = this.#clock.now();
-        const added = await tx.datasets.addVersion({
-          name,
-          digest: blob.digest,
-          source: `file:${source.location}`,
-          rows: snapshot.rows,
-          bytes: blob.size,
-          columns: snapshot.columns,
-          profileDigest: null,
-          runId: run,
-          createdBy: actor.name,
-          createdAt: now,
+      return await this.#runs.track(actor, `ingest ${name}`, { dataset: name, source: source.location, format: source.format }, async (run) => {
+        progress(`reading ${source.location}`);
+        const snapshot = await this.#engine.withConnection((c) => snapshotFile(c, source, tmp));
+        progress(`storing a ${snapshot.rows.toLocaleString('en-US')}-row Parquet snapshot`);
+        const blob = await this.#content.put(createReadStream(tmp));
+        const added = await this.#store.transaction(async (tx) => {
+          const now = this.#clock.now();
+          const result = await tx.datasets.addVersion({
+            name,
+            digest: blob.digest,
+            source: `file:${source.location}`,
+            rows: snapshot.rows,
+            bytes: blob.size,
+            columns: snapshot.columns,
+            profileDigest: null,
+            runId: run,
+            createdBy: actor.name,
+            createdAt: now,
+          });
+          const ref = `${name}@${result.version.version}`;
+          await tx.lineage.add([
+            { srcKind: 'source', srcId: `file:${source.location}`, dstKind: 'run', dstId: run, relation: 'consumed', createdAt: now },
+            { srcKind: 'run', srcId: run, dstKind: 'dataset_version', dstId: ref, relation: result.created ? 'produced' : 'reproduced', createdAt: now },
+          ]);
+          if (result.created) {
+            await tx.events.append({ at: now, actor: actor.name, action: 'dataset.version.create', entityKind: 'dataset_version', entityId: ref, before: null, after: { digest: blob.digest, rows: snapshot.rows, source: source.location } });
+          }
+          return result;
         });
-        const ref = `${name}@${added.version.version}`;
-        await tx.lineage.add([
-          { srcKind: 'source', srcId: `file:${source.location}`, dstKind: 'run', dstId: run, relation: 'consumed', createdAt: now },
-          { srcKind: 'run', srcId: run, dstKind: 'dataset_version', dstId: ref, relation: added.created ? 'produced' : 'reproduced', createdAt: now },
-        ]);
-        if (added.created) {
-          await tx.events.append({ at: now, actor: actor.name, action: 'dataset.version.create', entityKind: 'dataset_version', entityId: ref, before: null, after: { digest: blob.digest, rows: snapshot.rows, source: source.location } });
-        }
-        return added;
+        return {
+          result: { version: added.version, created: added.created, runId: run },
+          metrics: { rows: snapshot.rows, bytes: blob.size, columns: snapshot.columns.length, seconds: (this.#clock.now() - started) / 1000 },
+          tags: { 'orchard.dataset_version': `${name}@${added.version.version}`, 'orchard.dataset_created': String(added.created) },
+        };
       });
-      await this.#tracking.logBatch(actor, run, {
-        metrics: [
-          { key: 'rows', value: snapshot.rows },
-          { key: 'bytes', value: blob.size },
-          { key: 'columns', value: snapshot.columns.length },
-          { key: 'seconds', value: (this.#clock.now() - started) / 1000 },
-        ],
-        tags: [
-          { key: 'orchard.dataset_version', value: `${name}@${result.version.version}` },
-          { key: 'orchard.dataset_created', value: String(result.created) },
-        ],
-      });
-      await this.#tracking.updateRun(actor, run, { status: 'FINISHED' });
-      return { version: result.version, created: result.created, runId: run };
-    } catch (error) {
-      await this.#failRun(actor, run, error);
-      throw error;
     } finally {
       await rm(tmp, { force: true });
     }
@@ -142,8 +131,7 @@ export class DatasetService {
     const version = await this.resolve(reference);
     const ref = `${version.name}@${version.version}`;
     if (version.profileDigest !== null && !options.refresh) return this.storedProfile(version);
-    const run = await this.#startRun(actor, `profile ${ref}`, { dataset_version: ref });
-    try {
+    return this.#runs.track(actor, `profile ${ref}`, { dataset_version: ref }, async (run) => {
       const path = await this.parquetPath(version);
       const profile = await this.#engine.withConnection((c) => profileParquet(c, path, version.columns, ref, this.#clock.now(), progress));
       const blob = await this.#content.put(Buffer.from(JSON.stringify(profile)));
@@ -153,20 +141,9 @@ export class DatasetService {
         await tx.lineage.add([{ srcKind: 'dataset_version', srcId: ref, dstKind: 'run', dstId: run, relation: 'consumed', createdAt: now }]);
         await tx.events.append({ at: now, actor: actor.name, action: 'dataset.version.profile', entityKind: 'dataset_version', entityId: ref, before: version.profileDigest, after: blob.digest });
       });
-      await this.#tracking.logBatch(actor, run, {
-        metrics: [
-          { key: 'rows', value: profile.rows },
-          { key: 'duplicate_rows', value: profile.duplicateRows },
-          ...profile.columns.map((c) => ({ key: `missing_fraction/${c.name.replace(/[^\w\-. /]/gu, '_')}`, value: c.missingFraction })),
-        ],
-        tags: [{ key: 'orchard.profile', value: blob.digest }],
-      });
-      await this.#tracking.updateRun(actor, run, { status: 'FINISHED' });
-      return profile;
-    } catch (error) {
-      await this.#failRun(actor, run, error);
-      throw error;
-    }
+      const missing = Object.fromEntries(profile.columns.map((c) => [`missing_fraction/${c.name.replace(/[^\w\-. /]/gu, '_')}`, c.missingFraction]));
+      return { result: profile, metrics: { rows: profile.rows, duplicate_rows: profile.duplicateRows, ...missing }, tags: { 'orchard.profile': blob.digest } };
+    });
   }
 
   /** The stored profile of a version. */
@@ -178,33 +155,6 @@ export class DatasetService {
   /** A local Parquet file with the version's rows, verified against its digest. */
   parquetPath(version: DatasetVersion): Promise<string> {
     return this.#content.localPath(version.digest);
-  }
-
-  async #startRun(actor: Actor, runName: string, params: Record<string, string>): Promise<string> {
-    let experiment;
-    try {
-      experiment = await this.#tracking.getExperimentByName(DATA_EXPERIMENT);
-    } catch (error) {
-      if (!(error instanceof OrchardError && error.code === 'NOT_FOUND')) throw error;
-      try {
-        experiment = await this.#tracking.createExperiment(actor, { name: DATA_EXPERIMENT });
-      } catch (raced) {
-        if (!(raced instanceof OrchardError && raced.code === 'ALREADY_EXISTS')) throw raced;
-        experiment = await this.#tracking.getExperimentByName(DATA_EXPERIMENT);
-      }
-    }
-    const run = await this.#tracking.createRun(actor, { experimentId: experiment.experimentId, runName, tags: [{ key: 'orchard.kind', value: runName.split(' ')[0]! }] });
-    await this.#tracking.logBatch(actor, run.info.runId, { params: Object.entries(params).map(([key, value]) => ({ key, value })) });
-    return run.info.runId;
-  }
-
-  async #failRun(actor: Actor, runId: string, error: unknown): Promise<void> {
-    try {
-      await this.#tracking.logBatch(actor, runId, { tags: [{ key: 'orchard.error', value: String((error as Error)?.message ?? error).slice(0, 8000) }] });
-      await this.#tracking.updateRun(actor, runId, { status: 'FAILED' });
-    } catch {
-      /* the original error matters more */
-    }
   }
 }
 

@@ -17,6 +17,7 @@ export interface Histogram {
 
 export type Quantiles = Record<(typeof QUANTILE_NAMES)[number], number>;
 
+/** Statistics of the finite values of a column (NaN and ±Infinity are left out). */
 export interface NumericStats {
   readonly min: number;
   readonly max: number;
@@ -58,11 +59,17 @@ export interface DatasetProfile {
 
 export const isNumericKind = (kind: ColumnKind): boolean => kind === 'integer' || kind === 'numeric' || kind === 'datetime';
 
-/** The value a numeric statistic is computed on: datetimes as epoch milliseconds. */
+/**
+ * The value a numeric statistic is computed on: datetimes as epoch milliseconds
+ * (times of day as milliseconds since midnight). Non-finite values (NaN, ±Infinity,
+ * infinite dates) become NULL: they have no place on a histogram's axis, and
+ * DuckDB's stddev_samp fails on them.
+ */
 export function numericExpression(column: ColumnSchema): string {
   const id = ident(column.name);
-  if (column.kind === 'datetime') return /^DATE$/i.test(column.physicalType) ? `epoch_ms(${id}::timestamp)::double` : `epoch_ms(${id}::timestamp)::double`;
-  return `${id}::double`;
+  // TIME does not cast to TIMESTAMP; epoch() of a TIME is seconds since midnight.
+  if (column.kind === 'datetime') return /^TIME$/i.test(column.physicalType) ? `(epoch(${id}) * 1000)::double` : `epoch_ms(${id}::timestamp)::double`;
+  return `(case when isfinite(${id}::double) then ${id}::double end)`;
 }
 
 /** One scan: counts, distinct, and min/max/mean/std/quantiles or lengths per column. */
@@ -144,7 +151,7 @@ export function topSql(column: ColumnSchema, table: string, limit = TOP_CATEGORI
 export function correlationSql(columns: readonly ColumnSchema[], table: string): string {
   const parts: string[] = [];
   for (let i = 0; i < columns.length; i++) {
-    for (let j = i + 1; j < columns.length; j++) parts.push(`corr(${ident(columns[i]!.name)}::double, ${ident(columns[j]!.name)}::double) as r${i}_${j}`);
+    for (let j = i + 1; j < columns.length; j++) parts.push(`corr(${numericExpression(columns[i]!)}, ${numericExpression(columns[j]!)}) as r${i}_${j}`);
   }
   return `select ${parts.join(', ')} from ${table}`;
 }

@@ -3,7 +3,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { OrchardError, invalidArgument } from '../core/errors.js';
 import { kindOfPhysical, stringKind } from './column-kinds.js';
 import { ident, literal, queryRows } from './duckdb-engine.js';
-import { readExpression, type FileSource } from './sources.js';
+import { readExpression, type CsvOptions, type FileSource } from './sources.js';
 import type { ColumnSchema } from './types.js';
 
 export interface Snapshot {
@@ -15,6 +15,7 @@ export interface Snapshot {
 /** A text column at least this share numbers has stray text in a numeric column: an error, not a type. */
 const MIXED_NUMERIC_SHARE = 0.5;
 const DELIMITERS = [',', '\t', ';', '|'];
+const GLOB = /[*?[]/;
 
 /**
  * Reads a file source with DuckDB and writes it as one Parquet file at `target`,
@@ -25,10 +26,11 @@ const DELIMITERS = [',', '\t', ';', '|'];
  */
 export async function snapshotFile(connection: DuckDBConnection, source: FileSource, target: string): Promise<Snapshot> {
   let read = readExpression(source);
+  let csv: CsvOptions = source.csv;
   if (source.format === 'csv') {
-    const csv = { ...source.csv };
+    csv = { ...source.csv };
     // DuckDB's sniffer may pick another delimiter when rows are ragged; fix it from the header line.
-    if (csv.delimiter === undefined && !/[*?[]/.test(source.location)) csv.delimiter = await sniffDelimiter(source.location);
+    if (csv.delimiter === undefined && !GLOB.test(source.location)) csv = { ...csv, delimiter: await sniffDelimiter(source.location) };
     read = readExpression({ ...source, csv }).replace(/\)$/, ', store_rejects = true)');
   }
   try {
@@ -37,10 +39,17 @@ export async function snapshotFile(connection: DuckDBConnection, source: FileSou
     throw readError(source, cause);
   }
   if (source.format === 'csv') {
-    const rejects = await queryRows(connection, 'select line, column_name, error_type, csv_line, error_message from reject_errors order by line limit 5');
+    // reject_scans names the file, which matters when the source is a glob or a folder.
+    const rejects = await queryRows(
+      connection,
+      'select s.file_path as file, e.line, e.column_name, e.error_type, e.csv_line, e.error_message from reject_errors e join reject_scans s on s.scan_id = e.scan_id and s.file_id = e.file_id order by s.file_path, e.line limit 5',
+    );
     const total = Number((await queryRows(connection, 'select count(*) as n from reject_errors'))[0]?.n ?? 0);
     if (total > 0) {
-      const examples = rejects.map((r) => `line ${String(r.line)}${r.column_name ? ` (column ${String(r.column_name)})` : ''}: ${String(r.error_message)} — "${String(r.csv_line).slice(0, 80)}"`);
+      const examples = rejects.map(
+        (r) =>
+          `${String(r.file) === source.location ? '' : `${String(r.file)} `}line ${String(r.line)}${r.column_name ? ` (column ${String(r.column_name)})` : ''}: ${String(r.error_message)} — "${String(r.csv_line).slice(0, 80)}"`,
+      );
       throw invalidArgument(`${source.location} has ${total} malformed row${total === 1 ? '' : 's'}; ${examples.join('; ')}. Fix the file, or pass the right --delimiter.`, {
         path: source.location,
         rejects: rejects,
@@ -49,7 +58,9 @@ export async function snapshotFile(connection: DuckDBConnection, source: FileSou
   }
   const described = await queryRows(connection, `describe select * from read_parquet(${literal(target)})`);
   const names = described.map((d) => String(d.column_name));
-  checkNames(source.location, names);
+  // DuckDB renames blank and repeated header names (`column1`, `a_1`); check the names as written.
+  const header = source.format === 'csv' ? await csvHeader(connection, source, csv) : null;
+  checkNames(source.location, header !== null && header.length === names.length ? header : names);
   const rows = Number((await queryRows(connection, `select count(*) as n from read_parquet(${literal(target)})`))[0]?.n ?? 0);
   if (rows === 0) throw invalidArgument(`${source.location} holds no rows (columns: ${names.join(', ')}); a dataset version needs data.`, { path: source.location });
 
@@ -69,11 +80,19 @@ export async function snapshotFile(connection: DuckDBConnection, source: FileSou
     for (const c of strings) {
       const s = stats.get(c.name)!;
       if (s.numeric > 0 && s.numeric < s.nonNull && s.numeric >= s.nonNull * MIXED_NUMERIC_SHARE) {
+        // file_row_number is the row's position in the snapshot, which keeps the source's order.
         const strays = await queryRows(
           connection,
-          `select row, value from (select row_number() over () as row, ${ident(c.name)} as value from read_parquet(${literal(target)})) where value is not null and try_cast(value as double) is null limit 3`,
+          `select file_row_number as r, ${ident(c.name)}::varchar as v from read_parquet(${literal(target)}, file_row_number = true) where ${ident(c.name)} is not null and try_cast(${ident(c.name)} as double) is null order by r limit 3`,
         );
-        const where = strays.map((r) => `'${String(r.value)}' at ${source.format === 'csv' ? `line ${Number(r.row) + 1}` : `record ${String(r.row)}`}`).join(', ');
+        const places = await locateRows(connection, source, csv, strays.map((r) => Number(r.r)));
+        const where = strays
+          .map((r, k) => {
+            const { file, row } = places[k]!;
+            const at = source.format === 'csv' ? `line ${row + 1 + (header === null ? 0 : 1)}` : `record ${row + 1}`;
+            return `'${String(r.v)}' at ${file === source.location ? '' : `${file} `}${at}`;
+          })
+          .join(', ');
         throw invalidArgument(
           `Column \`${c.name}\` of ${source.location} mixes numbers and text: ${s.nonNull - s.numeric} of ${s.nonNull} values are not numbers (${where}). Fix those values, or make the column text on purpose.`,
           { path: source.location, column: c.name },
@@ -87,6 +106,42 @@ export async function snapshotFile(connection: DuckDBConnection, source: FileSou
     return { ...c, kind: physical === 'string' ? stringKind(s?.distinct ?? 0, s?.nonNull ?? 0) : physical };
   });
   return { path: target, rows, columns: finalColumns };
+}
+
+/**
+ * The header fields of a CSV source as written (of its first file, for a glob),
+ * or null when it has no header line.
+ */
+async function csvHeader(connection: DuckDBConnection, source: FileSource, csv: CsvOptions): Promise<string[] | null> {
+  if (csv.header === false) return null;
+  const first = GLOB.test(source.location)
+    ? (await queryRows(connection, `select file from glob(${literal(source.location)}) order by file limit 1`))[0]?.file
+    : source.location;
+  if (typeof first !== 'string') return null;
+  const delim = csv.delimiter === undefined ? '' : `, delim = ${literal(csv.delimiter === '\\t' ? '\t' : csv.delimiter)}`;
+  if (csv.header === undefined) {
+    const [sniffed] = await queryRows(connection, `select HasHeader as h from sniff_csv(${literal(first)}${delim})`);
+    if (sniffed?.h !== true) return null;
+  }
+  const [row] = await queryRows(connection, `select * from read_csv(${literal(first)}, header = false, all_varchar = true${delim}) limit 1`);
+  return row ? Object.values(row).map((v) => (v === null || v === undefined ? '' : String(v))) : null;
+}
+
+/** The file and 0-based row within it of 0-based rows of the whole source (a glob reads its files in name order). */
+async function locateRows(connection: DuckDBConnection, source: FileSource, csv: CsvOptions, rows: number[]): Promise<{ file: string; row: number }[]> {
+  const places = rows.map((row) => ({ file: source.location, row }));
+  if (!GLOB.test(source.location)) return places;
+  const files = (await queryRows(connection, `select file from glob(${literal(source.location)}) order by file`)).map((f) => String(f.file));
+  let offset = 0;
+  for (const file of files) {
+    if (rows.every((r) => r < offset)) break;
+    const n = Number((await queryRows(connection, `select count(*) as n from ${readExpression({ ...source, location: file, csv })}`))[0]?.n ?? 0);
+    rows.forEach((r, k) => {
+      if (r >= offset && r < offset + n) places[k] = { file, row: r - offset };
+    });
+    offset += n;
+  }
+  return places;
 }
 
 function checkNames(location: string, names: string[]): void {

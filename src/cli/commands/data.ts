@@ -5,12 +5,14 @@ import { renderProfileHtml, renderProfileText } from '../../data/profile-report.
 import type { DatasetVersion } from '../../data/types.js';
 import { json, table, time } from '../format.js';
 import { withContext } from '../main.js';
+import { registerDataDeriveCommands } from './data-derive.js';
 import { stageReporter } from '../progress.js';
 
 const actorOf = (user: string) => ({ name: `local:${user}` });
 
 export function registerDataCommands(program: Command): void {
-  const data = program.command('data').description('Ingest, version, profile and inspect datasets');
+  const data = program.command('data').description('Ingest, version, profile, validate and split datasets');
+  registerDataDeriveCommands(data);
 
   data
     .command('ingest <name> <source>')
