@@ -75,7 +75,8 @@ export function inferSchema(profile: DatasetProfile, domains: ReadonlyMap<string
   };
 }
 
-const roundUp = (x: number) => Math.ceil(x * 10_000) / 10_000;
+// Up to 4 decimals, ignoring floating-point dust (0.111 + 2e-17 stays 0.111).
+const roundUp = (x: number) => Math.ceil(x * 10_000 - 1e-9) / 10_000;
 
 const KINDS: readonly ColumnKind[] = ['numeric', 'integer', 'categorical', 'boolean', 'datetime', 'text'];
 
