@@ -92,3 +92,50 @@ export function assignSql(spec: SplitSpec, columns: readonly ColumnSchema[], tab
     }
   }
 }
+
+/**
+ * Reads a split spec from JSON (the HTTP API, the SDK), checking its shape; the
+ * column checks follow in `checkSplit`.
+ * @throws OrchardError `INVALID_ARGUMENT` naming the field and an example.
+ */
+export function parseSplitSpec(value: unknown): SplitSpec {
+  const example = '{"kind": "random", "fractions": {"train": 0.8, "test": 0.2}, "seed": 42}';
+  const v = value as Record<string, unknown> | null;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`A split spec must be an object such as ${example}.`);
+  const str = (k: string) => {
+    if (typeof v[k] !== 'string' || v[k] === '') throw invalidArgument(`Split spec field "${k}" must be a column name (string).`);
+    return v[k] as string;
+  };
+  const fractions = () => {
+    const f = v.fractions as Record<string, unknown> | undefined;
+    if (f === null || typeof f !== 'object' || Array.isArray(f) || Object.values(f).some((x) => typeof x !== 'number')) {
+      throw invalidArgument(`Split spec field "fractions" must map part names to numbers, e.g. {"train": 0.8, "test": 0.2}.`);
+    }
+    return f as Record<string, number>;
+  };
+  const seed = () => {
+    const s = v.seed ?? 42;
+    if (typeof s !== 'number' || !Number.isInteger(s)) throw invalidArgument(`Split spec field "seed" must be a whole number, got ${JSON.stringify(s)}.`);
+    return s;
+  };
+  const list = (k: string) => {
+    if (!Array.isArray(v[k]) || (v[k] as unknown[]).some((x) => typeof x !== 'string')) throw invalidArgument(`Split spec field "${k}" must be a list of strings.`);
+    return v[k] as string[];
+  };
+  switch (v.kind) {
+    case 'random':
+      return { kind: 'random', fractions: fractions(), seed: seed() };
+    case 'stratified':
+    case 'group':
+      return { kind: v.kind, by: str('by'), fractions: fractions(), seed: seed() };
+    case 'time':
+      return { kind: 'time', by: str('by'), cuts: list('cuts'), names: list('names') };
+    case 'period': {
+      const every = v.every ?? 'month';
+      if (!['year', 'month', 'week', 'day'].includes(every as string)) throw invalidArgument(`Split spec field "every" must be year, month, week or day, got ${JSON.stringify(every)}.`);
+      return { kind: 'period', by: str('by'), every: every as 'month' };
+    }
+    default:
+      throw invalidArgument(`Split kind ${JSON.stringify(v.kind)} is unknown; use random, stratified, group, time or period, e.g. ${example}.`);
+  }
+}

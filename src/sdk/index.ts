@@ -5,3 +5,8 @@ export { OrchardError, type ErrorCode } from '../core/errors.js';
 export { loadConfig, type OrchardConfig } from '../core/config.js';
 export { createOrchard, type Platform } from '../orchard.js';
 export type { Experiment, Run, RunInfo, MetricPoint, KeyValue, Page, RunStatus, ArtifactFile, AuditEvent, Role, Token } from '../tracking/types.js';
+export type { DataClient, ValidationReport } from './data-client.js';
+export type { DatasetVersion, ColumnSchema, ColumnKind } from '../data/types.js';
+export type { DatasetProfile, ColumnProfile } from '../data/profile.js';
+export type { DataSchema, Anomaly } from '../data/schema.js';
+export type { SplitSpec } from '../data/split.js';

@@ -6,6 +6,7 @@ import { ActiveRun, type ActiveRunOptions } from './active-run.js';
 import { embeddedTransport } from './embedded-transport.js';
 import { httpTransport } from './http-transport.js';
 import type { TrackingTransport } from './transport.js';
+import { embeddedDataClient, httpDataClient, type DataClient } from './data-client.js';
 
 export interface StartRunOptions extends ActiveRunOptions {
   /** Experiment name (created when missing) or `{ id }`; default the `Default` experiment. */
@@ -31,26 +32,31 @@ export interface StartRunOptions extends ActiveRunOptions {
 export class Orchard {
   readonly #transport: TrackingTransport;
   readonly #runs = new Set<ActiveRun>();
+  /** Datasets: ingest, profile, validate, split. */
+  readonly data: DataClient;
 
-  private constructor(transport: TrackingTransport) {
+  private constructor(transport: TrackingTransport, data: DataClient) {
     this.#transport = transport;
+    this.data = data;
   }
 
   /** Connects as configured (environment, `<home>/config.json`, then `overrides`). */
   static async connect(overrides: ConfigOverrides = {}): Promise<Orchard> {
     const config = loadConfig(process.env, process.cwd(), overrides);
-    if (config.url) return new Orchard(httpTransport(config.url, config.token));
-    return new Orchard(embeddedTransport(await createOrchard(config), { name: config.user }, true));
+    if (config.url) return Orchard.remote(config.url, config.token);
+    const platform = await createOrchard(config);
+    return new Orchard(embeddedTransport(platform, { name: config.user }, true), embeddedDataClient(platform, { name: config.user }));
   }
 
   /** Uses an already open platform in this process (servers, tests, pipelines). */
   static embedded(platform: Platform, actor = platform.config.user): Orchard {
-    return new Orchard(embeddedTransport(platform, { name: actor }, false));
+    return new Orchard(embeddedTransport(platform, { name: actor }, false), embeddedDataClient(platform, { name: actor }));
   }
 
   /** Talks to a server at `url`. */
   static remote(url: string, token?: string): Orchard {
-    return new Orchard(httpTransport(url.replace(/\/+$/, ''), token));
+    const base = url.replace(/\/+$/, '');
+    return new Orchard(httpTransport(base, token), httpDataClient(base, token));
   }
 
   /** Where this client sends its calls. */

@@ -6,6 +6,7 @@ import type { Platform } from '../orchard.js';
 import type { Actor } from '../tracking/tracking-service.js';
 import type { Role, Token } from '../tracking/types.js';
 import { createErrorHandler } from './http-errors.js';
+import { dataRoutes } from './routes/data-api.js';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifacts.js';
 import { mlflowTrackingRoutes } from './routes/mlflow-tracking.js';
 import { orchardRoutes } from './routes/orchard-api.js';
@@ -87,6 +88,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   app.get('/version', health, async () => ({ version: await packageVersion() }));
 
   await app.register(orchardRoutes(platform), { prefix: '/api/v1' });
+  await app.register(dataRoutes(platform), { prefix: '/api/v1' });
   for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) await app.register(mlflowTrackingRoutes(platform), { prefix });
   for (const prefix of ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts']) await app.register(mlflowArtifactRoutes(platform), { prefix });
   return app;

@@ -1,0 +1,76 @@
+import { OrchardError, type ErrorCode } from '../core/errors.js';
+import type { IngestResult } from '../data/dataset-service.js';
+import type { DatasetProfile } from '../data/profile.js';
+import type { Anomaly, DataSchema } from '../data/schema.js';
+import type { SplitResult } from '../data/derive-service.js';
+import type { SplitSpec } from '../data/split.js';
+import type { DatasetVersion } from '../data/types.js';
+import type { Platform } from '../orchard.js';
+import type { Actor } from '../tracking/tracking-service.js';
+
+export interface ValidationReport {
+  readonly dataset: string;
+  readonly rows: number;
+  readonly anomalies: Anomaly[];
+  readonly runId: string;
+}
+
+/**
+ * Datasets from the SDK: the same operations as `orchard data …`, embedded or
+ * against a server. Sources are paths on the machine that does the work.
+ *
+ * @example
+ * const v = await orchard.data.ingest('flights', 'data/flights.parquet');
+ * const parts = await orchard.data.split(`flights@${v.version.version}`, { kind: 'period', by: 'date', every: 'month' });
+ */
+export interface DataClient {
+  ingest(name: string, source: string, options?: { format?: string; csv?: { delimiter?: string; header?: boolean } }): Promise<IngestResult>;
+  list(): Promise<{ name: string; latest: DatasetVersion }[]>;
+  get(reference: string): Promise<DatasetVersion>;
+  profile(reference: string, options?: { refresh?: boolean }): Promise<DatasetProfile>;
+  schema(reference: string): Promise<DataSchema>;
+  validate(reference: string, against: { schema: DataSchema } | { against: string }): Promise<ValidationReport>;
+  split(reference: string, spec: SplitSpec, options?: { output?: string }): Promise<SplitResult>;
+}
+
+export function embeddedDataClient(platform: Platform, actor: Actor): DataClient {
+  const { datasets, derive } = platform;
+  return {
+    ingest: (name, source, options = {}) => datasets.ingest(actor, { name, source, cwd: process.cwd(), ...options }),
+    list: () => datasets.list(),
+    get: (reference) => datasets.resolve(reference),
+    profile: (reference, options = {}) => datasets.profile(actor, reference, options),
+    schema: (reference) => derive.inferSchema(actor, reference),
+    validate: async (reference, against) => {
+      const schema = 'schema' in against ? against.schema : await derive.inferSchema(actor, against.against);
+      const r = await derive.validate(actor, reference, schema);
+      return { dataset: `${r.version.name}@${r.version.version}`, rows: r.rows, anomalies: r.anomalies, runId: r.runId };
+    },
+    split: (reference, spec, options = {}) => derive.split(actor, reference, spec, options),
+  };
+}
+
+export function httpDataClient(baseUrl: string, token: string | undefined): DataClient {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${baseUrl}/api/v1${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).catch((cause: Error) => {
+      throw new OrchardError('STORE_UNAVAILABLE', `Cannot reach the Orchard server at ${baseUrl} (${cause.message}).`, { cause });
+    });
+    const json = (await response.json().catch(() => ({}))) as { code?: ErrorCode; message?: string; details?: Record<string, unknown> };
+    if (!response.ok) throw new OrchardError(json.code ?? 'INTERNAL', json.message ?? `HTTP ${response.status} from ${method} ${path}`, { details: json.details });
+    return json as T;
+  };
+  const ref = (r: string) => `/datasets/${encodeURIComponent(r)}`;
+  return {
+    ingest: (name, source, options = {}) => call('POST', '/datasets', { name, source, ...options }),
+    list: async () => (await call<{ items: { name: string; latest: DatasetVersion }[] }>('GET', '/datasets')).items,
+    get: (reference) => call('GET', ref(reference)),
+    profile: (reference, options = {}) => call('POST', `${ref(reference)}/profile`, { refresh: options.refresh === true }),
+    schema: (reference) => call('GET', `${ref(reference)}/schema`),
+    validate: (reference, against) => call('POST', `${ref(reference)}/validate`, against),
+    split: (reference, spec, options = {}) => call('POST', `${ref(reference)}/split`, { spec, ...options }),
+  };
+}
