@@ -12,6 +12,8 @@ import { datasetName, type DatasetService, type Progress } from './dataset-servi
 import { literal, queryRows, type DataEngine } from './duckdb-engine.js';
 import { MAX_DOMAIN, inferSchema, type Anomaly, type DataSchema } from './schema.js';
 import { assignSql, checkSplit, type SplitSpec } from './split.js';
+import { transformSql, type FittedTransform, type TransformSpec } from './transform.js';
+import { fitTransform } from './transform-fitter.js';
 import type { DatasetVersion } from './types.js';
 import { columnDomains, validateParquet } from './validator.js';
 
@@ -120,6 +122,73 @@ export class DeriveService {
       });
     } finally {
       await Promise.all(tmpFiles.map((f) => rm(f, { force: true })));
+    }
+  }
+
+  /**
+   * Fits a transform on a (training) version and stores it as a content-addressed
+   * JSON artifact; the same fitted transform later applies to any version or row.
+   */
+  async fitTransform(actor: Actor, reference: string, spec: TransformSpec): Promise<{ fitted: FittedTransform; digest: string; runId: string }> {
+    const version = await this.#datasets.resolve(reference);
+    const ref = `${version.name}@${version.version}`;
+    let runId = '';
+    const result = await this.#runs.track(actor, `transform ${ref}`, { dataset_version: ref, steps: String(spec.steps.length), features: String(spec.features.length) }, async (run) => {
+      runId = run;
+      const path = await this.#datasets.parquetPath(version);
+      const fitted = await this.#engine.withConnection((c) => fitTransform(c, `read_parquet(${literal(path)})`, spec, ref));
+      const blob = await this.#content.put(Buffer.from(JSON.stringify(fitted)));
+      const now = this.#clock.now();
+      await this.#store.lineage.add([
+        { srcKind: 'dataset_version', srcId: ref, dstKind: 'run', dstId: run, relation: 'consumed', createdAt: now },
+        { srcKind: 'run', srcId: run, dstKind: 'transform', dstId: blob.digest, relation: 'produced', createdAt: now },
+      ]);
+      return { result: { fitted, digest: blob.digest }, metrics: { features: fitted.features.length }, tags: { 'orchard.transform': blob.digest } };
+    });
+    return { ...result, runId };
+  }
+
+  /** A fitted transform stored by `fitTransform`. */
+  async loadTransform(digest: string): Promise<FittedTransform> {
+    return JSON.parse((await this.#content.read(digest)).toString('utf8')) as FittedTransform;
+  }
+
+  /** Applies a fitted transform to a version, writing the features (and `keep` columns) as a new version. */
+  async applyTransform(actor: Actor, reference: string, fitted: FittedTransform, options: { output: string; keep?: readonly string[] }): Promise<DatasetVersion> {
+    const version = await this.#datasets.resolve(reference);
+    const ref = `${version.name}@${version.version}`;
+    const name = datasetName(options.output);
+    const missing = fitted.inputs.filter((c) => !version.columns.some((x) => x.name === c));
+    if (missing.length > 0) throw invalidArgument(`${ref} lacks the column(s) ${missing.join(', ')} the transform reads.`, { missing });
+    const keep = options.keep ?? [];
+    const unknown = keep.filter((c) => !version.columns.some((x) => x.name === c));
+    if (unknown.length > 0) throw invalidArgument(`${ref} has no column(s) ${unknown.join(', ')} to keep.`, { unknown });
+    const file = join(this.#engine.tempDir, `transform-${randomBytes(8).toString('hex')}.parquet`);
+    try {
+      return await this.#runs.track(actor, `apply ${ref}`, { dataset_version: ref, transform_fitted_on: fitted.fittedOn, output: name }, async (runId) => {
+        const path = await this.#datasets.parquetPath(version);
+        const { rows, columns } = await this.#engine.withConnection(async (c) => {
+          await c.run(`copy (${transformSql(fitted, `read_parquet(${literal(path)})`, keep)}) to ${literal(file)} (format parquet, compression zstd)`);
+          const described = await queryRows(c, `describe select * from read_parquet(${literal(file)})`);
+          const n = Number((await queryRows(c, `select count(*) as n from read_parquet(${literal(file)})`))[0]?.n ?? 0);
+          return { rows: n, columns: described.map((d) => ({ name: String(d.column_name), physicalType: String(d.column_type), kind: fitted.features.includes(String(d.column_name)) ? ('numeric' as const) : (version.columns.find((x) => x.name === d.column_name)?.kind ?? 'text'), nullable: true })) };
+        });
+        const blob = await this.#content.put(createReadStream(file));
+        const added = await this.#store.transaction(async (tx) => {
+          const now = this.#clock.now();
+          const r = await tx.datasets.addVersion({ name, digest: blob.digest, source: `transform:${ref}`, rows, bytes: blob.size, columns, profileDigest: null, runId, createdBy: actor.name, createdAt: now });
+          const out = `${name}@${r.version.version}`;
+          await tx.lineage.add([
+            { srcKind: 'dataset_version', srcId: ref, dstKind: 'run', dstId: runId, relation: 'consumed', createdAt: now },
+            { srcKind: 'run', srcId: runId, dstKind: 'dataset_version', dstId: out, relation: r.created ? 'produced' : 'reproduced', createdAt: now },
+            { srcKind: 'dataset_version', srcId: ref, dstKind: 'dataset_version', dstId: out, relation: 'derived_from', createdAt: now },
+          ]);
+          return r.version;
+        });
+        return { result: added, metrics: { rows, features: fitted.features.length } };
+      });
+    } finally {
+      await rm(file, { force: true });
     }
   }
 }
