@@ -93,11 +93,16 @@ function columnSection(c: ColumnProfile): string {
     const labels = n.histogram.counts.map((_, i) => `${numOrTime(c, n.histogram.edges[i]!)} – ${numOrTime(c, n.histogram.edges[i + 1]!)}`);
     chart = barChart(labels, n.histogram.counts, { title: `histogram of ${c.name}` });
   } else if (c.top) {
-    chart = barChart(
-      c.top.map((t) => t.value),
-      c.top.map((t) => t.count),
-      { horizontal: true, title: `most frequent values of ${c.name}` },
-    );
+    // A string seen once is a row's value, not an aggregate: keep it out of a report meant to be shared.
+    const shown = c.kind === 'boolean' ? c.top : c.top.filter((t) => t.count > 1);
+    if (shown.length > 0) {
+      chart = barChart(
+        shown.map((t) => t.value),
+        shown.map((t) => t.count),
+        { horizontal: true, title: `most frequent values of ${c.name}` },
+      );
+    }
+    if (shown.length < c.top.length) chart += `<p class="note">Values seen only once are not shown.</p>`;
   }
   if (c.length) stats.push(['length', `${c.length.min}–${c.length.max} (mean ${fmt(c.length.mean)})`]);
   const table = stats.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');

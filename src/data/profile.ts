@@ -6,6 +6,8 @@ export const QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
 export const QUANTILE_NAMES = ['p1', 'p5', 'p25', 'p50', 'p75', 'p95', 'p99'] as const;
 export const HISTOGRAM_BINS = 20;
 export const TOP_CATEGORIES = 20;
+/** Up to this many rows distinct values are counted exactly; beyond, with HyperLogLog. */
+export const EXACT_DISTINCT_ROWS = 100_000;
 /** Correlations are computed between at most this many numeric columns. */
 export const MAX_CORRELATED = 40;
 
@@ -36,7 +38,7 @@ export interface ColumnProfile {
   readonly count: number;
   readonly missing: number;
   readonly missingFraction: number;
-  /** Distinct non-null values, approximate (HyperLogLog) for large data. */
+  /** Distinct non-null values: exact up to `EXACT_DISTINCT_ROWS` rows, approximate (HyperLogLog) beyond. */
   readonly distinct: number;
   /** For integer, numeric and datetime columns (datetimes in epoch milliseconds). */
   readonly numeric?: NumericStats;
@@ -91,7 +93,8 @@ export function summarySql(columns: readonly ColumnSchema[], table: string): str
 /**
  * Histogram bin edges: equal-width bins between the 1st and 99th percentiles, plus
  * one bin each for the tails below and above them, so a few outliers do not squeeze
- * the bulk of the data into one bin. A constant column gets one bin.
+ * the bulk of the data into one bin. A constant column gets one bin. Edges are
+ * strictly increasing when `max > min`: `bins + 1` of them unless rounding merged some.
  */
 export function binEdges(min: number, max: number, p1: number, p99: number, bins = HISTOGRAM_BINS): number[] {
   if (!(max > min)) return [min, max];
@@ -103,7 +106,8 @@ export function binEdges(min: number, max: number, p1: number, p99: number, bins
   const edges = Array.from({ length: n + 1 }, (_, i) => (i === n ? to : from + (i * (to - from)) / n));
   if (hi > lo && lo > min) edges.unshift(min);
   if (hi > lo && hi < max) edges.push(max);
-  return edges;
+  // A range narrow for its magnitude (1e15 to 1e15 + 1) rounds neighbouring edges together; keep edges strictly increasing.
+  return edges.filter((e, i) => i === 0 || e > edges[i - 1]!);
 }
 
 /** The bin of a value: the last edge at or below it; the top edge belongs to the last bin. */
@@ -121,14 +125,21 @@ export function binIndex(edges: readonly number[], value: number): number {
 
 /** One scan: the histogram bin counts of every numeric column, as DuckDB maps bin → count. */
 export function histogramSql(columns: readonly { column: ColumnSchema; edges: number[] }[], table: string): string {
-  const parts = columns.map(({ column, edges }, i) => {
-    const x = numericExpression(column);
-    // Count of inner edges at or below x = the bin index (the top edge folds into the last bin).
-    const inner = edges.slice(1, -1);
-    const bin = inner.length === 0 ? '0' : `list_count(list_filter([${inner.join(', ')}], e -> e <= ${x}))`;
-    return `histogram(case when ${x} is not null then ${bin} end) as h${i}`;
-  });
-  return `select ${parts.join(', ')} from ${table}`;
+  const values = columns.map(({ column }, i) => `${numericExpression(column)} as v${i}`);
+  const parts = columns.map(({ edges }, i) => `histogram(case when v${i} is not null then ${binCase(`v${i}`, edges, 0, edges.length - 2)} end) as h${i}`);
+  return `select ${parts.join(', ')} from (select ${values.join(', ')} from ${table})`;
+}
+
+/**
+ * The bin of `x` among bins `lo..hi` as a binary search of nested CASEs, the same
+ * rule as `binIndex` (a few comparisons a row; a lambda over the edge list was
+ * tens of times slower). Edges are written as strings cast to DOUBLE so that
+ * DuckDB reads back exactly the JavaScript number (a bare literal is a DECIMAL).
+ */
+function binCase(x: string, edges: readonly number[], lo: number, hi: number): string {
+  if (lo >= hi) return String(lo);
+  const mid = (lo + hi + 1) >> 1;
+  return `case when ${x} >= '${edges[mid]!}'::double then ${binCase(x, edges, mid, hi)} else ${binCase(x, edges, lo, mid - 1)} end`;
 }
 
 /** Counts per bin from DuckDB's histogram map, in bin order. */
@@ -154,6 +165,11 @@ export function correlationSql(columns: readonly ColumnSchema[], table: string):
     for (let j = i + 1; j < columns.length; j++) parts.push(`corr(${numericExpression(columns[i]!)}, ${numericExpression(columns[j]!)}) as r${i}_${j}`);
   }
   return `select ${parts.join(', ')} from ${table}`;
+}
+
+/** One scan: exact distinct counts (`e<i>`) of every column. */
+export function exactDistinctSql(columns: readonly ColumnSchema[], table: string): string {
+  return `select ${columns.map((c, i) => `count(distinct ${ident(c.name)}) as e${i}`).join(', ')} from ${table}`;
 }
 
 export function duplicateSql(table: string): string {

@@ -150,7 +150,10 @@ function checkNames(location: string, names: string[]): void {
   const seen = new Map<string, string>();
   for (const n of names) {
     const k = n.toLowerCase();
-    if (seen.has(k)) throw invalidArgument(`${location} has two columns named \`${seen.get(k)}\` and \`${n}\` (names must differ in more than case).`, { path: location });
+    if (seen.has(k)) {
+      const pair = seen.get(k) === n ? `two columns named \`${n}\`` : `two columns named \`${seen.get(k)}\` and \`${n}\` (names must differ in more than case)`;
+      throw invalidArgument(`${location} has ${pair}; rename one of them.`, { path: location, column: n });
+    }
     seen.set(k, n);
   }
 }

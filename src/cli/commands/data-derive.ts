@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { OrchardError, invalidArgument } from '../../core/errors.js';
 import { describeAnomalies, parseSchema, type DataSchema } from '../../data/schema.js';
 import type { SplitSpec } from '../../data/split.js';
+import { parseTransformSpec } from '../../data/transform.js';
 import type { CliContext } from '../context.js';
 import { json, table } from '../format.js';
 import { withContext } from '../main.js';
@@ -132,4 +133,38 @@ function readSchema(file: string): DataSchema {
     if (error instanceof OrchardError) throw error;
     throw invalidArgument(`Schema file ${path} is not valid JSON (${(error as Error).message}).`);
   }
+}
+
+/** `orchard data transform`: fit a transform on one version, optionally apply it to others. */
+export function registerTransformCommand(data: Command): void {
+  data
+    .command('transform <dataset>')
+    .description('Fit feature transforms (derive, dateparts, impute, onehot, ordinal, scale) on a version; optionally apply them to another')
+    .requiredOption('-s, --spec <file>', 'transform spec JSON: {"steps": [...], "features": [...]}')
+    .option('-o, --out <file>', 'also write the fitted transform to this JSON file')
+    .option('--apply <dataset>', 'apply the fitted transform to this version …')
+    .option('--output <name>', '… writing the features as a new version of this dataset')
+    .option('--keep <columns>', 'columns to carry over unchanged when applying, e.g. delay')
+    .action(
+      withContext(async (ctx, reference: string, opts: { spec: string; out?: string; apply?: string; output?: string; keep?: string }) => {
+        const platform = await ctx.platform();
+        const path = resolve(opts.spec);
+        let raw: unknown;
+        try {
+          raw = JSON.parse(readFileSync(path, 'utf8'));
+        } catch (error) {
+          throw invalidArgument(`Transform spec ${path} cannot be read as JSON (${(error as Error).message}).`);
+        }
+        const spec = parseTransformSpec(raw, path);
+        if ((opts.apply === undefined) !== (opts.output === undefined)) throw invalidArgument('--apply and --output go together: --apply flights@3 --output flights-features.');
+        const { fitted, digest, runId } = await platform.derive.fitTransform(actorOf(ctx), reference, spec);
+        if (opts.out) writeFileSync(resolve(opts.out), JSON.stringify(fitted, null, 2) + '\n');
+        ctx.out(`Fitted on ${fitted.fittedOn}: ${fitted.features.length} features (${fitted.features.join(', ')}); transform ${digest} (run ${runId})`);
+        if (opts.apply && opts.output) {
+          const keep = opts.keep ? opts.keep.split(',').map((k) => k.trim()) : [];
+          const version = await platform.derive.applyTransform(actorOf(ctx), opts.apply, fitted, { output: opts.output, keep });
+          ctx.out(`Applied to ${opts.apply}: ${version.name}@${version.version}, ${version.rows.toLocaleString('en-US')} rows`);
+        }
+      }),
+    );
 }

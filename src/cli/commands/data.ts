@@ -5,7 +5,7 @@ import { renderProfileHtml, renderProfileText } from '../../data/profile-report.
 import type { DatasetVersion } from '../../data/types.js';
 import { json, table, time } from '../format.js';
 import { withContext } from '../main.js';
-import { registerDataDeriveCommands } from './data-derive.js';
+import { registerDataDeriveCommands, registerTransformCommand } from './data-derive.js';
 import { stageReporter } from '../progress.js';
 
 const actorOf = (user: string) => ({ name: `local:${user}` });
@@ -13,6 +13,7 @@ const actorOf = (user: string) => ({ name: `local:${user}` });
 export function registerDataCommands(program: Command): void {
   const data = program.command('data').description('Ingest, version, profile, validate and split datasets');
   registerDataDeriveCommands(data);
+  registerTransformCommand(data);
 
   data
     .command('ingest <name> <source>')
