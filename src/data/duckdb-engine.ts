@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 export interface DataEngineOptions {
@@ -46,6 +47,7 @@ export class DataEngine {
   #open(): Promise<DuckDBInstance> {
     this.#instance ??= (async () => {
       mkdirSync(this.#options.tempDir, { recursive: true });
+      removeStaleFiles(this.#options.tempDir, STALE_AFTER_MS);
       const { DuckDBInstance } = await import('@duckdb/node-api');
       return DuckDBInstance.create(':memory:', {
         threads: String(this.#options.threads),
@@ -57,6 +59,22 @@ export class DataEngine {
       });
     })();
     return this.#instance;
+  }
+}
+
+/** Work files older than this were left by a process that died; running jobs finish long before. */
+const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
+
+function removeStaleFiles(dir: string, olderThanMs: number): void {
+  const cutoff = Date.now() - olderThanMs;
+  for (const name of readdirSync(dir)) {
+    if (!/^(ingest|split|transform)-[0-9a-f]+\.parquet$/.test(name)) continue;
+    const path = join(dir, name);
+    try {
+      if (statSync(path).mtimeMs < cutoff) rmSync(path, { force: true });
+    } catch {
+      /* another process removed it */
+    }
   }
 }
 
