@@ -11,7 +11,9 @@ import type { DataRuns } from './data-runs.js';
 import type { DataEngine } from './duckdb-engine.js';
 import type { DatasetProfile } from './profile.js';
 import { profileParquet } from './profiler.js';
-import { snapshotFile } from './read-source.js';
+import { snapshotFile, type Snapshot } from './read-source.js';
+import { describeTableSource, objectSource, readPostgres, readSqlite, snapshotRows, tableSource } from './table-source.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { fileSource, type CsvOptions } from './sources.js';
 import type { DatasetRef, DatasetVersion } from './types.js';
 
@@ -19,12 +21,16 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export interface IngestInput {
   readonly name: string;
-  /** A file, glob or folder (CSV, Parquet, JSON, NDJSON). */
+  /** A file, glob or folder (CSV, Parquet, JSON, NDJSON), or a database (sqlite:<file>, postgres://…) with `table` or `query`. */
   readonly source: string;
   readonly format?: string;
   readonly csv?: CsvOptions;
   /** Folder that relative paths start from. */
   readonly cwd: string;
+  /** For database sources (sqlite:…, postgres://…): the table to read … */
+  readonly table?: string;
+  /** … or the query whose rows to read. */
+  readonly query?: string;
 }
 
 export interface IngestResult {
@@ -61,13 +67,48 @@ export class DatasetService {
    */
   async ingest(actor: Actor, input: IngestInput, progress: Progress = () => {}): Promise<IngestResult> {
     const name = datasetName(input.name);
+    if (/^(sqlite:|postgres(ql)?:\/\/)/.test(input.source)) {
+      const source = tableSource(input.source, { table: input.table, query: input.query });
+      const label = describeTableSource(source);
+      return this.#ingest(actor, name, label, { kind: source.kind }, progress, async (c, tmp) => {
+        const read = source.kind === 'sqlite' ? await readSqlite(source) : await readPostgres(source);
+        try {
+          return await snapshotRows(c, label, read.columns, read.rows, tmp);
+        } finally {
+          await read.close();
+        }
+      });
+    }
+    if (input.table !== undefined || input.query !== undefined) throw invalidArgument(`--table and --query apply to database sources (sqlite:…, postgres://…), not to ${input.source}.`);
     const source = fileSource(input.source, input.cwd, { format: input.format, csv: input.csv });
+    return this.#ingest(actor, name, `file:${source.location}`, { format: source.format }, progress, (c, tmp) => snapshotFile(c, source, tmp));
+  }
+
+  /**
+   * Ingests rows produced by code (a TypeScript function source): columns come from
+   * the first row and types from the values.
+   */
+  async ingestRows(actor: Actor, name: string, rows: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, progress: Progress = () => {}): Promise<IngestResult> {
+    return this.#ingest(actor, datasetName(name), 'function:rows', { kind: 'rows' }, progress, async (c, tmp) => {
+      const source = await objectSource(rows);
+      return snapshotRows(c, 'the rows function', source.columns, source.rows, tmp);
+    });
+  }
+
+  async #ingest(
+    actor: Actor,
+    name: string,
+    sourceLabel: string,
+    params: Record<string, string>,
+    progress: Progress,
+    snapshotOf: (connection: DuckDBConnection, target: string) => Promise<Snapshot>,
+  ): Promise<IngestResult> {
     const started = this.#clock.now();
     const tmp = join(this.#engine.tempDir, `ingest-${randomBytes(8).toString('hex')}.parquet`);
     try {
-      return await this.#runs.track(actor, `ingest ${name}`, { dataset: name, source: source.location, format: source.format }, async (run) => {
-        progress(`reading ${source.location}`);
-        const snapshot = await this.#engine.withConnection((c) => snapshotFile(c, source, tmp));
+      return await this.#runs.track(actor, `ingest ${name}`, { dataset: name, source: sourceLabel, ...params }, async (run) => {
+        progress(`reading ${sourceLabel}`);
+        const snapshot = await this.#engine.withConnection((c) => snapshotOf(c, tmp));
         progress(`storing a ${snapshot.rows.toLocaleString('en-US')}-row Parquet snapshot`);
         const blob = await this.#content.put(createReadStream(tmp));
         const added = await this.#store.transaction(async (tx) => {
@@ -75,7 +116,7 @@ export class DatasetService {
           const result = await tx.datasets.addVersion({
             name,
             digest: blob.digest,
-            source: `file:${source.location}`,
+            source: sourceLabel,
             rows: snapshot.rows,
             bytes: blob.size,
             columns: snapshot.columns,
@@ -86,11 +127,11 @@ export class DatasetService {
           });
           const ref = `${name}@${result.version.version}`;
           await tx.lineage.add([
-            { srcKind: 'source', srcId: `file:${source.location}`, dstKind: 'run', dstId: run, relation: 'consumed', createdAt: now },
+            { srcKind: 'source', srcId: sourceLabel, dstKind: 'run', dstId: run, relation: 'consumed', createdAt: now },
             { srcKind: 'run', srcId: run, dstKind: 'dataset_version', dstId: ref, relation: result.created ? 'produced' : 'reproduced', createdAt: now },
           ]);
           if (result.created) {
-            await tx.events.append({ at: now, actor: actor.name, action: 'dataset.version.create', entityKind: 'dataset_version', entityId: ref, before: null, after: { digest: blob.digest, rows: snapshot.rows, source: source.location } });
+            await tx.events.append({ at: now, actor: actor.name, action: 'dataset.version.create', entityKind: 'dataset_version', entityId: ref, before: null, after: { digest: blob.digest, rows: snapshot.rows, source: sourceLabel } });
           }
           return result;
         });

@@ -66,16 +66,7 @@ export async function snapshotFile(connection: DuckDBConnection, source: FileSou
 
   const columns: ColumnSchema[] = described.map((d) => ({ name: String(d.column_name), physicalType: String(d.column_type), kind: 'text', nullable: true }));
   const strings = columns.filter((c) => kindOfPhysical(c.physicalType) === 'string');
-  const stats = new Map<string, { nonNull: number; distinct: number; numeric: number }>();
-  if (strings.length > 0) {
-    const parts = strings.flatMap((c, i) => [
-      `count(${ident(c.name)}) as n${i}`,
-      `approx_count_distinct(${ident(c.name)}) as d${i}`,
-      `count(try_cast(${ident(c.name)} as double)) as x${i}`,
-    ]);
-    const [row = {}] = await queryRows(connection, `select ${parts.join(', ')} from read_parquet(${literal(target)})`);
-    strings.forEach((c, i) => stats.set(c.name, { nonNull: Number(row[`n${i}`]), distinct: Number(row[`d${i}`]), numeric: Number(row[`x${i}`]) }));
-  }
+  const stats = await stringStats(connection, target, strings);
   if (source.format !== 'parquet') {
     for (const c of strings) {
       const s = stats.get(c.name)!;
@@ -100,12 +91,28 @@ export async function snapshotFile(connection: DuckDBConnection, source: FileSou
       }
     }
   }
-  const finalColumns = columns.map((c) => {
+  return { path: target, rows, columns: withKinds(columns, stats) };
+}
+
+type StringStats = Map<string, { nonNull: number; distinct: number; numeric: number }>;
+
+/** Non-null, distinct and numeric-looking counts of string columns, in one scan. */
+export async function stringStats(connection: DuckDBConnection, target: string, strings: readonly ColumnSchema[]): Promise<StringStats> {
+  const stats: StringStats = new Map();
+  if (strings.length === 0) return stats;
+  const parts = strings.flatMap((c, i) => [`count(${ident(c.name)}) as n${i}`, `approx_count_distinct(${ident(c.name)}) as d${i}`, `count(try_cast(${ident(c.name)} as double)) as x${i}`]);
+  const [row = {}] = await queryRows(connection, `select ${parts.join(', ')} from read_parquet(${literal(target)})`);
+  strings.forEach((c, i) => stats.set(c.name, { nonNull: Number(row[`n${i}`]), distinct: Number(row[`d${i}`]), numeric: Number(row[`x${i}`]) }));
+  return stats;
+}
+
+/** Columns with their kind: from the physical type, or for strings from how their values repeat. */
+export function withKinds(columns: readonly ColumnSchema[], stats: StringStats): ColumnSchema[] {
+  return columns.map((c) => {
     const physical = kindOfPhysical(c.physicalType);
     const s = stats.get(c.name);
     return { ...c, kind: physical === 'string' ? stringKind(s?.distinct ?? 0, s?.nonNull ?? 0) : physical };
   });
-  return { path: target, rows, columns: finalColumns };
 }
 
 /**
@@ -144,7 +151,7 @@ async function locateRows(connection: DuckDBConnection, source: FileSource, csv:
   return places;
 }
 
-function checkNames(location: string, names: string[]): void {
+export function checkNames(location: string, names: string[]): void {
   const blank = names.findIndex((n) => n.trim() === '');
   if (blank >= 0) throw invalidArgument(`Column ${blank + 1} of ${location} has no name; give every column a header.`, { path: location });
   const seen = new Map<string, string>();

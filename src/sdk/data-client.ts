@@ -24,7 +24,10 @@ export interface ValidationReport {
  * const parts = await orchard.data.split(`flights@${v.version.version}`, { kind: 'period', by: 'date', every: 'month' });
  */
 export interface DataClient {
-  ingest(name: string, source: string, options?: { format?: string; csv?: { delimiter?: string; header?: boolean } }): Promise<IngestResult>;
+  /** A file, glob or folder, or a database (`sqlite:<file>`, `postgres://…`) with `table` or `query`. */
+  ingest(name: string, source: string, options?: { format?: string; csv?: { delimiter?: string; header?: boolean }; table?: string; query?: string }): Promise<IngestResult>;
+  /** Rows produced by code (embedded only): columns from the first row, types from the values. */
+  ingestRows(name: string, rows: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>): Promise<IngestResult>;
   list(): Promise<{ name: string; latest: DatasetVersion }[]>;
   get(reference: string): Promise<DatasetVersion>;
   profile(reference: string, options?: { refresh?: boolean }): Promise<DatasetProfile>;
@@ -37,6 +40,7 @@ export function embeddedDataClient(platform: Platform, actor: Actor): DataClient
   const { datasets, derive } = platform;
   return {
     ingest: (name, source, options = {}) => datasets.ingest(actor, { name, source, cwd: process.cwd(), ...options }),
+    ingestRows: (name, rows) => datasets.ingestRows(actor, name, rows),
     list: () => datasets.list(),
     get: (reference) => datasets.resolve(reference),
     profile: (reference, options = {}) => datasets.profile(actor, reference, options),
@@ -66,6 +70,9 @@ export function httpDataClient(baseUrl: string, token: string | undefined): Data
   const ref = (r: string) => `/datasets/${encodeURIComponent(r)}`;
   return {
     ingest: (name, source, options = {}) => call('POST', '/datasets', { name, source, ...options }),
+    ingestRows: async () => {
+      throw new OrchardError('INVALID_ARGUMENT', `ingestRows runs in this process; with a server (${baseUrl}), write the rows to a file the server can read and use ingest.`);
+    },
     list: async () => (await call<{ items: { name: string; latest: DatasetVersion }[] }>('GET', '/datasets')).items,
     get: (reference) => call('GET', ref(reference)),
     profile: (reference, options = {}) => call('POST', `${ref(reference)}/profile`, { refresh: options.refresh === true }),

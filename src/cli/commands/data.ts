@@ -17,19 +17,21 @@ export function registerDataCommands(program: Command): void {
 
   data
     .command('ingest <name> <source>')
-    .description('Snapshot a file, glob or folder (CSV, Parquet, JSON, NDJSON) as a new version of a dataset, then profile it')
+    .description('Snapshot a file, glob or folder (CSV, Parquet, JSON, NDJSON) or a database table or query (sqlite:<file>, postgres://…) as a new version of a dataset, then profile it')
     .option('--format <format>', 'csv, parquet, json or ndjson (default: from the extension)')
     .option('--delimiter <char>', 'CSV column separator (default: detected)')
     .option('--no-header', 'the CSV has no header line')
+    .option('--table <name>', 'for a database source: the table to read')
+    .option('--query <sql>', 'for a database source: the query whose rows to read')
     .option('--no-profile', 'skip profiling')
     .option('--json', 'print JSON')
     .action(
-      withContext(async (ctx, name: string, source: string, opts: { format?: string; delimiter?: string; header: boolean; profile: boolean; json?: boolean }) => {
+      withContext(async (ctx, name: string, source: string, opts: { format?: string; delimiter?: string; header: boolean; table?: string; query?: string; profile: boolean; json?: boolean }) => {
         const platform = await ctx.platform();
         const progress = stageReporter();
         const actor = actorOf(ctx.config.user);
         const csv = { ...(opts.delimiter === undefined ? {} : { delimiter: opts.delimiter }), ...(opts.header === false ? { header: false } : {}) };
-        const result = await platform.datasets.ingest(actor, { name, source, format: opts.format, csv, cwd: process.cwd() }, progress);
+        const result = await platform.datasets.ingest(actor, { name, source, format: opts.format, csv, cwd: process.cwd(), table: opts.table, query: opts.query }, progress);
         const ref = `${result.version.name}@${result.version.version}`;
         let profiled = false;
         if (opts.profile) {

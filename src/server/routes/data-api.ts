@@ -22,7 +22,11 @@ export function dataRoutes(platform: Platform) {
       if (csv.delimiter !== undefined && typeof csv.delimiter !== 'string') throw invalidArgument('csv.delimiter must be a one-character string.');
       if (csv.header !== undefined && typeof csv.header !== 'boolean') throw invalidArgument('csv.header must be true or false.');
       const format = typeof i.format === 'string' ? i.format : undefined;
-      return datasets.ingest(req.actor, { name: i.name, source: i.source, format, csv: csv as { delimiter?: string; header?: boolean }, cwd: platform.config.home });
+      const str = (v: unknown, field: string) => {
+        if (v !== undefined && typeof v !== 'string') throw invalidArgument(`${field} must be a string.`);
+        return v as string | undefined;
+      };
+      return datasets.ingest(req.actor, { name: i.name, source: i.source, format, csv: csv as { delimiter?: string; header?: boolean }, cwd: platform.config.home, table: str(i.table, 'table'), query: str(i.query, 'query') });
     });
     app.get('/datasets/:ref', async (req) => {
       const version = await datasets.resolve(refOf(req));
