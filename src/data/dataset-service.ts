@@ -12,7 +12,7 @@ import type { DataEngine } from './duckdb-engine.js';
 import type { DatasetProfile } from './profile.js';
 import { profileParquet } from './profiler.js';
 import { snapshotFile, type Snapshot } from './read-source.js';
-import { describeTableSource, objectSource, readPostgres, readSqlite, snapshotRows, tableSource } from './table-source.js';
+import { arrowFileBatches, arrowSource, describeTableSource, objectSource, readPostgres, readSqlite, snapshotRows, tableSource } from './table-source.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { fileSource, type CsvOptions } from './sources.js';
 import type { DatasetRef, DatasetVersion } from './types.js';
@@ -81,6 +81,13 @@ export class DatasetService {
     }
     if (input.table !== undefined || input.query !== undefined) throw invalidArgument(`--table and --query apply to database sources (sqlite:…, postgres://…), not to ${input.source}.`);
     const source = fileSource(input.source, input.cwd, { format: input.format, csv: input.csv });
+    if (source.format === 'arrow') {
+      if (/[*?[]/.test(source.location)) throw invalidArgument(`Arrow sources are single files; ${source.location} is a glob or folder.`);
+      return this.#ingest(actor, name, `file:${source.location}`, { format: 'arrow' }, progress, async (c, tmp) => {
+        const { columns, rows } = await arrowSource(await arrowFileBatches(source.location));
+        return snapshotRows(c, source.location, columns, rows, tmp);
+      });
+    }
     return this.#ingest(actor, name, `file:${source.location}`, { format: source.format }, progress, (c, tmp) => snapshotFile(c, source, tmp));
   }
 
@@ -92,6 +99,14 @@ export class DatasetService {
     return this.#ingest(actor, datasetName(name), 'function:rows', { kind: 'rows' }, progress, async (c, tmp) => {
       const source = await objectSource(rows);
       return snapshotRows(c, 'the rows function', source.columns, source.rows, tmp);
+    });
+  }
+
+  /** Ingests Arrow record batches produced by code, typed from their Arrow schema. */
+  async ingestArrow(actor: Actor, name: string, batches: Parameters<typeof arrowSource>[0], progress: Progress = () => {}): Promise<IngestResult> {
+    return this.#ingest(actor, datasetName(name), 'function:arrow', { kind: 'arrow' }, progress, async (c, tmp) => {
+      const source = await arrowSource(batches);
+      return snapshotRows(c, 'the Arrow batches', source.columns, source.rows, tmp);
     });
   }
 

@@ -3,8 +3,8 @@ import { extname, isAbsolute, join, resolve } from 'node:path';
 import { invalidArgument } from '../core/errors.js';
 import { literal } from './duckdb-engine.js';
 
-export type FileFormat = 'csv' | 'parquet' | 'json' | 'ndjson';
-export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'parquet', 'json', 'ndjson'];
+export type FileFormat = 'csv' | 'parquet' | 'json' | 'ndjson' | 'arrow';
+export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'parquet', 'json', 'ndjson', 'arrow'];
 
 export interface CsvOptions {
   /** Column separator; detected when absent. */
@@ -31,6 +31,9 @@ const EXTENSIONS: Readonly<Record<string, FileFormat>> = {
   '.json': 'json',
   '.ndjson': 'ndjson',
   '.jsonl': 'ndjson',
+  '.arrow': 'arrow',
+  '.feather': 'arrow',
+  '.ipc': 'arrow',
 };
 
 const GLOB = /[*?[]/;
@@ -53,7 +56,7 @@ export function fileSource(input: string, cwd: string, options: { format?: strin
     if (statSync(location).isDirectory()) {
       const files = readdirSync(location).filter((f) => EXTENSIONS[extname(f).toLowerCase()] !== undefined);
       const exts = [...new Set(files.map((f) => extname(f).toLowerCase()))];
-      if (files.length === 0) throw invalidArgument(`Folder ${location} holds no CSV, Parquet, JSON or NDJSON files.`, { path: location });
+      if (files.length === 0) throw invalidArgument(`Folder ${location} holds no CSV, Parquet, JSON, NDJSON or Arrow files.`, { path: location });
       if (exts.length > 1 && format === undefined) {
         throw invalidArgument(`Folder ${location} mixes file types (${exts.join(', ')}); pass a glob such as ${join(location, '*' + exts[0])}.`, { path: location });
       }
@@ -81,6 +84,9 @@ export function readExpression(source: FileSource): string {
       return `read_json(${path}, format = 'auto')`;
     case 'ndjson':
       return `read_json(${path}, format = 'newline_delimited')`;
+    case 'arrow':
+      // DuckDB reads Arrow IPC only through an extension it would have to download; Orchard streams it instead.
+      throw invalidArgument(`Arrow files are read by Orchard, not DuckDB (${source.location}).`);
     case 'csv': {
       const opts = [`auto_detect = true`, `strict_mode = true`];
       if (source.csv.delimiter !== undefined) opts.push(`delim = ${literal(source.csv.delimiter === '\\t' ? '\t' : source.csv.delimiter)}`);

@@ -223,3 +223,70 @@ export async function objectSource(rows: Iterable<Record<string, unknown>> | Asy
     })(),
   };
 }
+
+/** Arrow type ids (apache-arrow's `Type` enum) to DuckDB types. */
+function arrowType(typeId: number): StagedType {
+  switch (typeId) {
+    case 2: // Int
+      return 'BIGINT';
+    case 3: // Float
+    case 7: // Decimal
+      return 'DOUBLE';
+    case 6: // Bool
+      return 'BOOLEAN';
+    case 8: // Date
+    case 10: // Timestamp
+      return 'TIMESTAMP';
+    default:
+      return 'VARCHAR';
+  }
+}
+
+interface ArrowBatch {
+  readonly numRows: number;
+  readonly schema: { readonly fields: readonly { readonly name: string; readonly typeId: number }[] };
+  getChildAt(index: number): { get(row: number): unknown } | null;
+}
+
+/**
+ * Rows of Arrow record batches (an Arrow IPC file, or batches a TypeScript
+ * function yields), typed from the Arrow schema.
+ */
+export async function arrowSource(batches: AsyncIterable<ArrowBatch> | Iterable<ArrowBatch>): Promise<{ columns: StagedColumn[]; rows: AsyncIterable<unknown[]> }> {
+  const iterator = (Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : (batches as Iterable<ArrowBatch>)[Symbol.iterator]()) as AsyncIterator<ArrowBatch> | Iterator<ArrowBatch>;
+  const first = await iterator.next();
+  if (first.done) throw invalidArgument('The Arrow source holds no record batches; a dataset version needs data.');
+  const fields = first.value.schema.fields;
+  const columns = fields.map((f) => ({ name: f.name, type: arrowType(f.typeId) }));
+  const temporal = columns.map((c) => c.type === 'TIMESTAMP');
+  return {
+    columns,
+    rows: (async function* () {
+      let batch: ArrowBatch | undefined = first.value;
+      while (batch) {
+        const vectors = fields.map((_, j) => batch!.getChildAt(j));
+        for (let i = 0; i < batch.numRows; i++) {
+          yield vectors.map((v, j) => {
+            const value = v?.get(i) ?? null;
+            // Arrow dates and timestamps arrive as epoch milliseconds.
+            return temporal[j] && typeof value === 'number' ? new Date(value) : typeof value === 'bigint' ? value.toString() : value;
+          });
+        }
+        const next = await iterator.next();
+        batch = next.done ? undefined : next.value;
+      }
+    })(),
+  };
+}
+
+/** Record batches of an Arrow IPC file (stream or file format), read as a stream. */
+export async function arrowFileBatches(path: string): Promise<AsyncIterable<ArrowBatch>> {
+  const [{ RecordBatchReader }, { createReadStream }] = await Promise.all([import('apache-arrow'), import('node:fs')]);
+  try {
+    const reader = await RecordBatchReader.from(createReadStream(path));
+    await reader.open();
+    return reader as unknown as AsyncIterable<ArrowBatch>;
+  } catch (cause) {
+    throw invalidArgument(`${path} is not a readable Arrow IPC file (${(cause as Error).message}).`, { path });
+  }
+}

@@ -1,5 +1,5 @@
 import { OrchardError, type ErrorCode } from '../core/errors.js';
-import type { IngestResult } from '../data/dataset-service.js';
+import type { DatasetService, IngestResult } from '../data/dataset-service.js';
 import type { DatasetProfile } from '../data/profile.js';
 import type { Anomaly, DataSchema } from '../data/schema.js';
 import type { SplitResult } from '../data/derive-service.js';
@@ -28,6 +28,8 @@ export interface DataClient {
   ingest(name: string, source: string, options?: { format?: string; csv?: { delimiter?: string; header?: boolean }; table?: string; query?: string }): Promise<IngestResult>;
   /** Rows produced by code (embedded only): columns from the first row, types from the values. */
   ingestRows(name: string, rows: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>): Promise<IngestResult>;
+  /** Arrow record batches produced by code (embedded only), typed from their schema. */
+  ingestArrow(name: string, batches: Parameters<DatasetService['ingestArrow']>[2]): Promise<IngestResult>;
   list(): Promise<{ name: string; latest: DatasetVersion }[]>;
   get(reference: string): Promise<DatasetVersion>;
   profile(reference: string, options?: { refresh?: boolean }): Promise<DatasetProfile>;
@@ -41,6 +43,7 @@ export function embeddedDataClient(platform: Platform, actor: Actor): DataClient
   return {
     ingest: (name, source, options = {}) => datasets.ingest(actor, { name, source, cwd: process.cwd(), ...options }),
     ingestRows: (name, rows) => datasets.ingestRows(actor, name, rows),
+    ingestArrow: (name, batches) => datasets.ingestArrow(actor, name, batches),
     list: () => datasets.list(),
     get: (reference) => datasets.resolve(reference),
     profile: (reference, options = {}) => datasets.profile(actor, reference, options),
@@ -72,6 +75,9 @@ export function httpDataClient(baseUrl: string, token: string | undefined): Data
     ingest: (name, source, options = {}) => call('POST', '/datasets', { name, source, ...options }),
     ingestRows: async () => {
       throw new OrchardError('INVALID_ARGUMENT', `ingestRows runs in this process; with a server (${baseUrl}), write the rows to a file the server can read and use ingest.`);
+    },
+    ingestArrow: async () => {
+      throw new OrchardError('INVALID_ARGUMENT', `ingestArrow runs in this process; with a server (${baseUrl}), write an Arrow file the server can read and use ingest.`);
     },
     list: async () => (await call<{ items: { name: string; latest: DatasetVersion }[] }>('GET', '/datasets')).items,
     get: (reference) => call('GET', ref(reference)),

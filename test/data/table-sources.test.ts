@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literal, queryRows } from '../../src/data/duckdb-engine.js';
 import { postgresType, sqliteType } from '../../src/data/table-source.js';
+import { sampleDataPath } from '../../src/data/sample-data.js';
+import { readFileSync } from 'node:fs';
+import { tableFromArrays, tableFromIPC } from 'apache-arrow';
 import { tempPlatform } from '../support/temp.js';
 
 const actor = { name: 'tester' };
@@ -70,6 +73,31 @@ describe('database and function sources', () => {
     ]);
     const [agg] = await rowsOf('generated', 'select sum(score) as s, min("at") as first_at from $T');
     expect(agg).toEqual({ s: (499 * 500) / 2 / 4, first_at: Date.UTC(2024, 0, 1) });
+  });
+
+  it('reads an Arrow IPC file (flights-200k) and Arrow batches from code', async () => {
+    const r = await s.platform.datasets.ingest(actor, { name: 'flights200k', source: sampleDataPath('flights-200k.arrow'), cwd: s.home });
+    expect(r.version.rows).toBe(200_000);
+    expect(r.version.columns.map((c) => [c.name, c.physicalType])).toEqual([
+      ['delay', 'BIGINT'],
+      ['distance', 'BIGINT'],
+      ['time', 'DOUBLE'],
+    ]);
+    // The same sums apache-arrow computes from the file directly.
+    const table = tableFromIPC(readFileSync(sampleDataPath('flights-200k.arrow')));
+    let delay = 0;
+    for (const v of table.getChild('delay')!) delay += Number(v);
+    const [agg] = await rowsOf('flights200k', 'select sum(delay) as d from $T');
+    expect(agg!.d).toBe(delay);
+
+    const batches = tableFromArrays({ id: Int32Array.from([1, 2, 3]), score: Float64Array.from([0.5, 1.5, 2.5]), name: ['a', 'b', 'c'] }).batches;
+    const fromCode = await s.platform.datasets.ingestArrow(actor, 'arrow-code', batches);
+    expect(fromCode.version.columns.map((c) => [c.name, c.physicalType])).toEqual([
+      ['id', 'BIGINT'],
+      ['score', 'DOUBLE'],
+      ['name', 'VARCHAR'],
+    ]);
+    await expect(s.platform.datasets.ingest(actor, { name: 'x', source: join(s.home, 'shop.sqlite'), format: 'arrow', cwd: s.home })).rejects.toThrow(/not a readable Arrow IPC file/);
   });
 
   it('rejects bad database and function sources, registering nothing', async () => {
