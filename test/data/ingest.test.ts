@@ -376,7 +376,7 @@ describe('tracking, lineage and audit', () => {
     const experiment = await platform.tracking.getExperimentByName('datasets');
     expect(run.info).toMatchObject({ experimentId: experiment.experimentId, runName: 'ingest tracked', status: 'FINISHED', userId: 'tester' });
     expect(run.info.endTime).not.toBeNull();
-    expect({ dataset: param(run, 'dataset'), source: param(run, 'source'), format: param(run, 'format') }).toEqual({ dataset: 'tracked', source: path, format: 'csv' });
+    expect({ dataset: param(run, 'dataset'), source: param(run, 'source'), format: param(run, 'format') }).toEqual({ dataset: 'tracked', source: `file:${path}`, format: 'csv' });
     expect(metric(run, 'rows')).toBe(3);
     expect(metric(run, 'columns')).toBe(3);
     expect(metric(run, 'bytes')).toBe(version.bytes);
@@ -408,7 +408,7 @@ describe('tracking, lineage and audit', () => {
     await ingest('audited', path);
     const events = await platform.store.events.list({ entityKind: 'dataset_version', entityId: 'audited@1', limit: 10 });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actor: 'tester', action: 'dataset.version.create', before: null, after: { digest: version.digest, rows: 2, source: path } });
+    expect(events[0]).toMatchObject({ actor: 'tester', action: 'dataset.version.create', before: null, after: { digest: version.digest, rows: 2, source: `file:${path}` } });
   });
 });
 
