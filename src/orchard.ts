@@ -7,6 +7,8 @@ import { DataRuns } from './data/data-runs.js';
 import { DatasetService } from './data/dataset-service.js';
 import { DeriveService } from './data/derive-service.js';
 import { DataEngine } from './data/duckdb-engine.js';
+import './learn/builtins.js';
+import { TrainService } from './learn/train-service.js';
 import { createMetadataStore } from './metadata/create-metadata-store.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { availableParallelism } from 'node:os';
@@ -27,6 +29,8 @@ export interface Platform {
   readonly derive: DeriveService;
   /** DuckDB, opened on first use. */
   readonly engine: DataEngine;
+  /** Training runs: transform, fit, evaluate, store the model artifact. */
+  readonly training: TrainService;
   readonly clock: Clock;
   /** Closes the stores. */
   close(): Promise<void>;
@@ -52,6 +56,7 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
   const runs = new DataRuns(tracking);
   const engine = new DataEngine({ tempDir: join(config.home, 'tmp'), memoryLimit: config.data.memoryLimit, threads: config.data.threads ?? availableParallelism() });
   const datasets = new DatasetService(store, content, engine, runs, clock);
+  const artifacts = new ArtifactService(store, content, clock);
   return {
     config,
     store,
@@ -59,7 +64,8 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     clock,
     tracking,
     engine,
-    artifacts: new ArtifactService(store, content, clock),
+    artifacts,
+    training: new TrainService({ store, content, engine, datasets, tracking, artifacts, clock }),
     auth: new AuthService(store, clock),
     datasets,
     derive: new DeriveService({ store, content, engine, datasets, runs, clock }),

@@ -7,6 +7,8 @@ import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTokenCommands } from './commands/tokens.js';
+import { registerTrainCommand } from './commands/train.js';
+import '../learn/builtins.js';
 
 export type Action = (ctx: CliContext, ...args: never[]) => Promise<void | number>;
 
@@ -45,6 +47,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerExperimentCommands(program);
   registerRunCommands(program);
+  registerTrainCommand(program);
   registerTokenCommands(program);
   return program;
 }

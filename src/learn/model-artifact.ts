@@ -1,0 +1,59 @@
+import type { ColumnKind } from '../data/types.js';
+import { transformRows, type FittedTransform } from '../data/transform.js';
+import { OrchardError } from '../core/errors.js';
+import { learner, type Task } from './learner.js';
+
+/**
+ * The model artifact, version 1: one JSON document holding everything needed to
+ * predict — the fitted transform (so preprocessing travels with the model), the
+ * learner's state, the signature (inputs and output), and how it was trained.
+ * Loading it gives bit-identical predictions: numbers are stored as JSON's
+ * shortest round-trip decimal form.
+ */
+export interface ModelArtifact {
+  readonly orchardModel: 1;
+  readonly learner: string;
+  readonly task: Task;
+  readonly params: Readonly<Record<string, number | string | boolean | null>>;
+  readonly signature: {
+    readonly inputs: readonly { readonly name: string; readonly kind: ColumnKind }[];
+    readonly target: string;
+    readonly output: 'probability' | 'value';
+  };
+  readonly transform: FittedTransform;
+  readonly state: unknown;
+  readonly training: { readonly dataset: string; readonly rows: number; readonly runId: string | null; readonly trainedAt: number };
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** Parses a stored artifact, checking its format version. */
+export function readModelArtifact(json: string, where: string): ModelArtifact {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (cause) {
+    throw new OrchardError('INTEGRITY_ERROR', `The model artifact ${where} is not valid JSON (${(cause as Error).message}).`, { cause });
+  }
+  const a = parsed as Partial<ModelArtifact>;
+  if (a?.orchardModel !== 1) throw new OrchardError('INVALID_ARGUMENT', `${where} is not an Orchard model artifact of format 1 (orchardModel is ${JSON.stringify(a?.orchardModel)}).`);
+  return a as ModelArtifact;
+}
+
+/** A loaded model: predicts rows (objects) through the same code in training, batch and serving. */
+export interface LoadedModel {
+  readonly artifact: ModelArtifact;
+  /** Probabilities of class 1 (binary) or values (regression), one per row. */
+  predict(rows: readonly Readonly<Record<string, unknown>>[]): Float64Array;
+  /** The same, from feature columns already transformed. */
+  predictFeatures(features: readonly ArrayLike<number>[]): Float64Array;
+}
+
+export function loadModel(artifact: ModelArtifact): LoadedModel {
+  const l = learner(artifact.learner);
+  const state = l.load(artifact.state);
+  return {
+    artifact,
+    predict: (rows) => l.predict(state, transformRows(artifact.transform, rows)),
+    predictFeatures: (features) => l.predict(state, features),
+  };
+}

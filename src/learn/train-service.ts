@@ -1,0 +1,222 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ContentStore } from '../artifacts/content-store.js';
+import type { Clock } from '../core/clock.js';
+import { OrchardError, invalidArgument } from '../core/errors.js';
+import type { DatasetService, Progress } from '../data/dataset-service.js';
+import { ident, literal, type DataEngine } from '../data/duckdb-engine.js';
+import { columnsOf, parseExpression, toSql } from '../data/expression.js';
+import { chainSql, type FittedTransform, type TransformSpec } from '../data/transform.js';
+import { fitTransform } from '../data/transform-fitter.js';
+import type { ColumnSchema, DatasetVersion } from '../data/types.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { ArtifactService } from '../tracking/artifact-service.js';
+import type { Actor, TrackingService } from '../tracking/tracking-service.js';
+import { evaluatePredictions } from './evaluate.js';
+import { learner, parseParams, type Task } from './learner.js';
+import { loadModel, type ModelArtifact } from './model-artifact.js';
+
+export interface TrainInput {
+  /** The training dataset version, e.g. flights-train@1. */
+  readonly data: string;
+  /** A column, or `name=expression` to derive the target (e.g. `delayed=delay > 15`). */
+  readonly target: string;
+  readonly learner: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Evaluation dataset version; its metrics are logged as `test_<metric>`. */
+  readonly test?: string;
+  /** Feature transforms; default: numbers as they are, categories as ordinal codes, date parts of datetimes. */
+  readonly features?: TransformSpec;
+  readonly experiment?: string;
+  readonly runName?: string;
+}
+
+export interface TrainResult {
+  readonly runId: string;
+  readonly artifact: ModelArtifact;
+  readonly digest: string;
+  readonly metrics: Record<string, number>;
+}
+
+const TARGET = '__orchard_target';
+
+interface TrainDeps {
+  readonly store: MetadataStore;
+  readonly content: ContentStore;
+  readonly engine: DataEngine;
+  readonly datasets: DatasetService;
+  readonly tracking: TrackingService;
+  readonly artifacts: ArtifactService;
+  readonly clock: Clock;
+}
+
+/**
+ * Training as a tracked run: fit the feature transform on the training version,
+ * read features and target with DuckDB, fit the learner (logging its loss per
+ * iteration), evaluate on the test version, and store the model artifact.
+ */
+export class TrainService {
+  readonly #deps: TrainDeps;
+
+  constructor(deps: TrainDeps) {
+    this.#deps = deps;
+  }
+
+  async train(actor: Actor, input: TrainInput, progress: Progress = () => {}): Promise<TrainResult> {
+    const { datasets, tracking, engine, content, artifacts, store, clock } = this.#deps;
+    const l = learner(input.learner);
+    const params = parseParams(l.name, l.defaults, input.params ?? {});
+    const version = await datasets.resolve(input.data);
+    const ref = `${version.name}@${version.version}`;
+    const target = parseTarget(input.target, version.columns);
+    const testVersion = input.test ? await datasets.resolve(input.test) : undefined;
+    const spec = input.features ?? autoFeatures(version.columns, target.uses);
+
+    const experiment = await tracking.getExperimentByName(input.experiment ?? 'train').catch(async (error: unknown) => {
+      if (error instanceof OrchardError && error.code === 'NOT_FOUND') return tracking.createExperiment(actor, { name: input.experiment ?? 'train' });
+      throw error;
+    });
+    const run = await tracking.createRun(actor, { experimentId: experiment.experimentId, runName: input.runName ?? `${l.name} on ${ref}`, tags: [{ key: 'orchard.kind', value: 'train' }] });
+    const runId = run.info.runId;
+    try {
+      await tracking.logBatch(actor, runId, {
+        params: [
+          { key: 'learner', value: l.name },
+          { key: 'data', value: ref },
+          { key: 'target', value: input.target },
+          ...(testVersion ? [{ key: 'test', value: `${testVersion.name}@${testVersion.version}` }] : []),
+          ...Object.entries(params).map(([key, value]) => ({ key, value: String(value) })),
+        ],
+      });
+      progress(`fitting ${spec.steps.length} feature transform step(s) on ${ref}`);
+      const trainPath = await datasets.parquetPath(version);
+      const fitted = await engine.withConnection((c) => fitTransform(c, `read_parquet(${literal(trainPath)})`, spec, ref));
+      progress('reading features');
+      const train = await engine.withConnection((c) => readFeatures(c, trainPath, fitted, target.sql));
+      const task: Task = inferTask(train.target);
+      if (!l.tasks.includes(task)) throw invalidArgument(`Learner ${l.name} does not do ${task}; it does ${l.tasks.join(', ')}.`);
+      progress(`training ${l.name} (${task}) on ${train.target.length.toLocaleString('en-US')} rows × ${fitted.features.length} features`);
+      const losses: { key: string; value: number; step: number }[] = [];
+      const started = clock.now();
+      const state = await l.fit({ features: train.features, featureNames: fitted.features, target: train.target }, task, params, {
+        onIteration: (iteration, loss) => losses.push({ key: 'loss', value: loss, step: iteration }),
+      });
+      const trainSeconds = (clock.now() - started) / 1000;
+      const metrics: Record<string, number> = { train_seconds: trainSeconds, train_rows: train.target.length };
+      const predictTrain = l.predict(state, train.features);
+      for (const [k, v] of Object.entries(evaluatePredictions(task, train.target, predictTrain))) metrics[`train_${k}`] = v;
+      if (testVersion) {
+        progress(`evaluating on ${testVersion.name}@${testVersion.version}`);
+        const testPath = await datasets.parquetPath(testVersion);
+        const test = await engine.withConnection((c) => readFeatures(c, testPath, fitted, target.sql));
+        for (const [k, v] of Object.entries(evaluatePredictions(task, test.target, l.predict(state, test.features)))) metrics[`test_${k}`] = v;
+        metrics.test_rows = test.target.length;
+      }
+      const importance = l.importance?.(state);
+      const artifact: ModelArtifact = {
+        orchardModel: 1,
+        learner: l.name,
+        task,
+        params,
+        signature: {
+          inputs: fitted.inputs.map((name) => ({ name, kind: version.columns.find((c) => c.name === name)?.kind ?? 'numeric' })),
+          target: target.name,
+          output: task === 'binary' ? 'probability' : 'value',
+        },
+        transform: fitted,
+        state: l.save(state),
+        training: { dataset: ref, rows: train.target.length, runId, trainedAt: clock.now() },
+        metrics,
+      };
+      // Bit-identical reload is part of the format's contract: check it before storing.
+      const reloaded = loadModel(JSON.parse(JSON.stringify(artifact)) as ModelArtifact).predictFeatures(train.features.map((f) => f.subarray(0, Math.min(1000, f.length))));
+      const original = predictTrain.subarray(0, reloaded.length);
+      if (reloaded.some((v, i) => !Object.is(v, original[i]))) throw new OrchardError('INTERNAL', `The ${l.name} model does not reload to identical predictions; its save/load is broken.`);
+      const json = Buffer.from(JSON.stringify(artifact));
+      const blob = await content.put(json);
+      const root = await artifacts.runRoot(runId);
+      await artifacts.upload(actor, `${root}/model/model.json`, json);
+      const now = clock.now();
+      await store.lineage.add([
+        { srcKind: 'dataset_version', srcId: ref, dstKind: 'run', dstId: runId, relation: 'consumed', createdAt: now },
+        ...(testVersion ? [{ srcKind: 'dataset_version', srcId: `${testVersion.name}@${testVersion.version}`, dstKind: 'run', dstId: runId, relation: 'consumed', createdAt: now }] : []),
+        { srcKind: 'run', srcId: runId, dstKind: 'model_artifact', dstId: blob.digest, relation: 'produced', createdAt: now },
+      ]);
+      for (let i = 0; i < losses.length; i += 1000) await tracking.logBatch(actor, runId, { metrics: losses.slice(i, i + 1000) });
+      await tracking.logBatch(actor, runId, {
+        metrics: Object.entries(metrics).filter(([, v]) => Number.isFinite(v)).map(([key, value]) => ({ key, value })),
+        tags: [
+          { key: 'orchard.model', value: blob.digest },
+          { key: 'orchard.task', value: task },
+          ...(importance ? [{ key: 'orchard.importance', value: JSON.stringify(Object.fromEntries(fitted.features.map((f, i) => [f, Number(importance[i]!.toFixed(4))]))).slice(0, 8000) }] : []),
+        ],
+      });
+      await tracking.updateRun(actor, runId, { status: 'FINISHED' });
+      return { runId, artifact, digest: blob.digest, metrics };
+    } catch (error) {
+      await tracking.logBatch(actor, runId, { tags: [{ key: 'orchard.error', value: String((error as Error)?.message ?? error).slice(0, 8000) }] }).catch(() => {});
+      await tracking.updateRun(actor, runId, { status: 'FAILED' }).catch(() => {});
+      throw error;
+    }
+  }
+}
+
+/** `delay` → the column; `delayed=delay > 15` → an expression over columns. */
+function parseTarget(text: string, columns: readonly ColumnSchema[]): { name: string; sql: string; uses: Set<string> } {
+  const names = columns.map((c) => c.name);
+  const eq = text.indexOf('=');
+  if (eq < 0) {
+    const column = columns.find((c) => c.name === text);
+    if (!column) throw invalidArgument(`The target \`${text}\` is not a column; columns are ${names.join(', ')}. Derive one with --target "name=expression", e.g. "delayed=delay > 15".`);
+    return { name: text, sql: `${ident(text)}::double`, uses: new Set([text]) };
+  }
+  const name = text.slice(0, eq).trim();
+  const expr = parseExpression(text.slice(eq + 1), names);
+  const numeric = new Set(columns.filter((c) => c.kind === 'integer' || c.kind === 'numeric' || c.kind === 'boolean').map((c) => c.name));
+  return { name, sql: `(${toSql(expr, numeric)})::double`, uses: columnsOf(expr) };
+}
+
+/** Default features: numbers as they are, categories as ordinal codes, datetimes as parts; the target's columns left out. */
+export function autoFeatures(columns: readonly ColumnSchema[], exclude: ReadonlySet<string>): TransformSpec {
+  const steps: TransformSpec['steps'][number][] = [];
+  const features: string[] = [];
+  for (const c of columns) {
+    if (exclude.has(c.name)) continue;
+    if (c.kind === 'integer' || c.kind === 'numeric' || c.kind === 'boolean') features.push(c.name);
+    else if (c.kind === 'categorical') {
+      steps.push({ op: 'ordinal', column: c.name });
+      features.push(c.name);
+    } else if (c.kind === 'datetime') {
+      const parts = ['month', 'weekday', 'hour'] as const;
+      steps.push({ op: 'dateparts', column: c.name, parts });
+      features.push(...parts.map((p) => `${c.name}_${p}`));
+    }
+  }
+  if (features.length === 0) throw invalidArgument('No usable features: every column is the target, text, or used by the target expression.');
+  return { steps, features };
+}
+
+function inferTask(target: Float64Array): Task {
+  let binary = true;
+  for (let i = 0; i < target.length; i++) {
+    const v = target[i]!;
+    if (v !== 0 && v !== 1) {
+      binary = false;
+      break;
+    }
+  }
+  return binary ? 'binary' : 'regression';
+}
+
+async function readFeatures(connection: DuckDBConnection, path: string, fitted: FittedTransform, targetSql: string): Promise<{ features: Float64Array[]; target: Float64Array }> {
+  const table = `(select *, ${targetSql} as ${ident(TARGET)} from read_parquet(${literal(path)}))`;
+  const { ctes, last } = chainSql(fitted.steps, table);
+  const sql = `${ctes} select ${[...fitted.features.map((f) => `${ident(f)}::double`), ident(TARGET)].join(', ')} from ${last} where ${ident(TARGET)} is not null`;
+  const reader = await connection.runAndReadAll(sql);
+  const columns = reader.getColumnsJS() as (number | null)[][];
+  const toArray = (col: (number | null)[]) => Float64Array.from(col, (v) => (v === null ? Number.NaN : v));
+  const target = toArray(columns[columns.length - 1]!);
+  if (target.length === 0) throw invalidArgument('The target is missing on every row; nothing to train on.');
+  return { features: columns.slice(0, -1).map(toArray), target };
+}
+
+export type { DatasetVersion };

@@ -1,0 +1,89 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/core/random.js';
+import { registerLearner, type Learner } from '../../src/learn/learner.js';
+import { loadModel, readModelArtifact, type ModelArtifact } from '../../src/learn/model-artifact.js';
+import { tempPlatform } from '../support/temp.js';
+
+const actor = { name: 'tester' };
+
+describe('training runs', () => {
+  let s: Awaited<ReturnType<typeof tempPlatform>>;
+  const rows: { day: string; city: string; size: number; price: number }[] = [];
+  beforeAll(async () => {
+    s = await tempPlatform();
+    const random = seededRandom(9);
+    const cities = ['oslo', 'rome', 'lima', 'pune'];
+    for (let i = 0; i < 4000; i++) {
+      const city = cities[i % 4]!;
+      const size = Math.round(20 + random() * 180);
+      const price = size * (city === 'oslo' ? 3 : 1) + random() * 40 + (i % 7 === 0 ? NaN : 0);
+      rows.push({ day: `2024-0${1 + (i % 6)}-${String(1 + (i % 28)).padStart(2, '0')} ${String(i % 24).padStart(2, '0')}:00:00`, city, size, price });
+    }
+    const csv = ['day,city,size,price', ...rows.map((r) => `${r.day},${r.city},${r.size},${Number.isNaN(r.price) ? '' : r.price}`)].join('\n');
+    writeFileSync(join(s.home, 'homes.csv'), csv);
+    await s.platform.datasets.ingest(actor, { name: 'homes', source: 'homes.csv', cwd: s.home });
+    await s.platform.derive.split(actor, 'homes', { kind: 'random', fractions: { train: 0.75, test: 0.25 }, seed: 1 });
+  });
+  afterAll(async () => s.cleanup());
+
+  it('trains a classifier on a derived target, logs it as a run, and stores a model that predicts rows the same way', async () => {
+    const result = await s.platform.training.train(actor, { data: 'homes-train', target: 'pricey=price > 250', learner: 'gbdt', params: { max_iter: '30' }, test: 'homes-test' });
+    expect(result.artifact.task).toBe('binary');
+    expect(result.metrics.test_auc).toBeGreaterThan(0.9);
+    // The target's own column is not a feature; categories and date parts are.
+    expect(result.artifact.transform.features).toEqual(['day_month', 'day_weekday', 'day_hour', 'city', 'size']);
+    const run = await s.platform.tracking.getRun(result.runId);
+    expect(run.info.status).toBe('FINISHED');
+    expect(run.params).toEqual(expect.arrayContaining([{ key: 'learner', value: 'gbdt' }, { key: 'max_iter', value: '30' }, { key: 'target', value: 'pricey=price > 250' }]));
+    expect(run.metrics.find((m) => m.key === 'test_auc')?.value).toBe(result.metrics.test_auc);
+    expect((await s.platform.tracking.metricHistory(result.runId, 'loss')).items.length).toBeGreaterThan(0);
+    expect((await s.platform.artifacts.list(`${await s.platform.artifacts.runRoot(result.runId)}/model`)).map((f) => f.path)).toEqual(['model.json']);
+
+    // Reloaded from the stored bytes, the model predicts raw rows (the serving path) exactly as training scored them.
+    const stored = readModelArtifact((await s.platform.content.read(result.digest)).toString('utf8'), result.digest);
+    const model = loadModel(stored);
+    const again = loadModel(JSON.parse(JSON.stringify(stored)) as ModelArtifact);
+    const sample = rows.slice(0, 200).map(({ day, city, size }) => ({ day, city, size }));
+    const p1 = model.predict(sample);
+    const p2 = again.predict(sample);
+    expect([...p1]).toEqual([...p2]);
+    expect(p1.every((p) => p > 0 && p < 1)).toBe(true);
+    expect(stored.signature).toEqual({ inputs: [{ name: 'day', kind: 'datetime' }, { name: 'city', kind: 'categorical' }, { name: 'size', kind: 'integer' }], target: 'pricey', output: 'probability' });
+  });
+
+  it('trains a regressor on a numeric column and drops rows whose target is missing', async () => {
+    const result = await s.platform.training.train(actor, { data: 'homes-train', target: 'price', learner: 'gbdt', test: 'homes-test' });
+    expect(result.artifact.task).toBe('regression');
+    expect(result.metrics.test_r2).toBeGreaterThan(0.9);
+    const train = await s.platform.datasets.resolve('homes-train');
+    expect(result.metrics.train_rows).toBeLessThan(train.rows);
+  });
+
+  it('uses a registered custom learner wherever a built-in one is used', async () => {
+    const meanLearner: Learner<{ mean: number }> = {
+      name: 'mean-test',
+      tasks: ['binary', 'regression'],
+      defaults: { shrink: 0 },
+      fit: (data) => ({ mean: data.target.reduce((a, b) => a + b, 0) / data.target.length }),
+      predict: (state, features) => new Float64Array(features[0]!.length).fill(state.mean),
+      save: (state) => state,
+      load: (saved) => saved as { mean: number },
+    };
+    registerLearner(meanLearner);
+    const result = await s.platform.training.train(actor, { data: 'homes-train', target: 'price', learner: 'mean-test', test: 'homes-test' });
+    expect(result.artifact.learner).toBe('mean-test');
+    expect(Math.abs(result.metrics.test_r2!)).toBeLessThan(0.05);
+  });
+
+  it('refuses unknown learners, parameters and targets with the fix, and marks nothing as trained', async () => {
+    await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'price', learner: 'xgboost' })).rejects.toThrow(/No learner named 'xgboost'; known learners: gbdt/);
+    await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'price', learner: 'gbdt', params: { depth: '3' } })).rejects.toThrow(/no parameter 'depth'; its parameters are learning_rate, max_iter/);
+    await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'price', learner: 'gbdt', params: { max_iter: 'lots' } })).rejects.toThrow(/max_iter of gbdt must be a number, got 'lots'/);
+    await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'cost', learner: 'gbdt' })).rejects.toThrow(/target `cost` is not a column; columns are day, city, size, price/);
+    await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'one=size > 100000', learner: 'gbdt' })).rejects.toThrow(/single class \(all 0\)/);
+    const failed = await s.platform.tracking.searchRuns({ experimentIds: [(await s.platform.tracking.getExperimentByName('train')).experimentId], filter: "attributes.status = 'FAILED'" });
+    expect(failed.items.length).toBe(1);
+  });
+});
