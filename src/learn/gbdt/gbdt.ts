@@ -92,7 +92,8 @@ export function fitGbdt(columns: readonly Float64Array[], target: Float64Array, 
   }
   const nValid = early ? Math.max(1, Math.floor(n * p.validationFraction)) : 0;
   const valid = order.slice(0, nValid);
-  const train = order.slice(nValid);
+  // Training rows ascending: gradients and histograms then read memory in order.
+  const train = order.slice(nValid).sort();
 
   let positives = 0;
   let sum = 0;
@@ -106,7 +107,11 @@ export function fitGbdt(columns: readonly Float64Array[], target: Float64Array, 
   }
   const baseline = p.objective === 'binary' ? Math.log(mean / (1 - mean)) : mean;
 
-  const trainValues = columns.map((c) => Float64Array.from(train, (i) => c[i]!));
+  const trainValues = columns.map((c) => {
+    const out = new Float64Array(train.length);
+    for (let k = 0; k < train.length; k++) out[k] = c[train[k]!]!;
+    return out;
+  });
   const bins = trainValues.map((c, f) => fitBins(c, p.maxBins, 200_000, p.seed + f));
   const binned = columns.map((c, f) => binColumn(bins[f]!, c));
   const binsPerFeature = bins.map((b) => b.bins);
@@ -133,6 +138,7 @@ export function fitGbdt(columns: readonly Float64Array[], target: Float64Array, 
         h[i] = 1;
       }
     }
+    rows.set(train);
     const tree = growTree(binned, binsPerFeature, thresholds, g, h, rows, p.learningRate, treeParams, (value, r, start, end) => {
       for (let k = start; k < end; k++) raw[r[k]!]! += value;
     });

@@ -112,7 +112,7 @@ function bestSplit(hist: Float64Array, binsPerFeature: readonly number[], G: num
 }
 
 /**
- * Grows one tree. `rows` is reordered in place so each leaf's rows are contiguous;
+ * Grows one tree. `rows` (ascending) is reordered in place so each leaf's rows are contiguous;
  * `leafOfRow` gets each row's leaf value, for updating predictions without a pass
  * down the tree.
  */
@@ -153,8 +153,7 @@ export function growTree(
     G += g[rows[k]!]!;
     H += h[rows[k]!]!;
   }
-  // Rows ascending at the root; stable partitions keep every leaf ascending.
-  rows.sort();
+  // `rows` arrives ascending; stable partitions keep every leaf ascending.
   const scratch = new Uint32Array(rows.length);
   const root: Leaf = { node: newNode(), start: 0, end: rows.length, g: G, h: H, depth: 0, hist: buildHistogram(binned, g, h, rows, 0, rows.length), split: null };
   const canSplit = (leaf: Leaf) => (p.maxDepth === null || leaf.depth < p.maxDepth) && leaf.end - leaf.start >= 2 * p.minSamplesLeaf;
