@@ -173,11 +173,18 @@ export function growTree(
     const col = binned[s.feature]!;
     let write = leaf.start;
     let spilled = 0;
+    const bin = s.bin;
+    const missingGoesLeft = s.missingLeft ? 1 : 0;
     for (let k = leaf.start; k < leaf.end; k++) {
       const r = rows[k]!;
       const b = col[r]!;
-      if (b === MISSING_BIN ? s.missingLeft : b <= s.bin) rows[write++] = r;
-      else scratch[spilled++] = r;
+      // Branch-free: which side a row goes is unpredictable, so write it to both
+      // and advance only the matching cursor (the split bin is always below MISSING_BIN).
+      const left = +(b <= bin) | (missingGoesLeft & +(b === MISSING_BIN));
+      rows[write] = r;
+      scratch[spilled] = r;
+      write += left;
+      spilled += 1 - left;
     }
     rows.set(scratch.subarray(0, spilled), write);
     const mid = write;
