@@ -8,6 +8,7 @@ import { DatasetService } from './data/dataset-service.js';
 import { DeriveService } from './data/derive-service.js';
 import { DataEngine } from './data/duckdb-engine.js';
 import './learn/builtins.js';
+import { EvaluationService } from './learn/evaluation-service.js';
 import { TrainService } from './learn/train-service.js';
 import { createMetadataStore } from './metadata/create-metadata-store.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
@@ -31,6 +32,8 @@ export interface Platform {
   readonly engine: DataEngine;
   /** Training runs: transform, fit, evaluate, store the model artifact. */
   readonly training: TrainService;
+  /** Evaluation runs: metrics of a model on a version, per slice, against another model. */
+  readonly evaluation: EvaluationService;
   readonly clock: Clock;
   /** Closes the stores. */
   close(): Promise<void>;
@@ -66,6 +69,7 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     engine,
     artifacts,
     training: new TrainService({ store, content, engine, datasets, tracking, artifacts, clock }),
+    evaluation: new EvaluationService({ store, content, engine, datasets, tracking, clock }),
     auth: new AuthService(store, clock),
     datasets,
     derive: new DeriveService({ store, content, engine, datasets, runs, clock }),

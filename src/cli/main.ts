@@ -7,7 +7,7 @@ import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTokenCommands } from './commands/tokens.js';
-import { registerTrainCommand } from './commands/train.js';
+import { registerEvaluateCommand, registerTrainCommand } from './commands/train.js';
 import '../learn/builtins.js';
 
 export type Action = (ctx: CliContext, ...args: never[]) => Promise<void | number>;
@@ -48,6 +48,7 @@ export function buildProgram(): Command {
   registerExperimentCommands(program);
   registerRunCommands(program);
   registerTrainCommand(program);
+  registerEvaluateCommand(program);
   registerTokenCommands(program);
   return program;
 }

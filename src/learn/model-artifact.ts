@@ -22,7 +22,8 @@ export interface ModelArtifact {
   };
   readonly transform: FittedTransform;
   readonly state: unknown;
-  readonly training: { readonly dataset: string; readonly rows: number; readonly runId: string | null; readonly trainedAt: number };
+  /** `target` is as given to training: a column, or `name=expression`. */
+  readonly training: { readonly dataset: string; readonly target: string; readonly rows: number; readonly runId: string | null; readonly trainedAt: number };
   readonly metrics: Readonly<Record<string, number>>;
 }
 

@@ -124,7 +124,7 @@ export class TrainService {
         },
         transform: fitted,
         state: l.save(state),
-        training: { dataset: ref, rows: train.target.length, runId, trainedAt: clock.now() },
+        training: { dataset: ref, target: input.target, rows: train.target.length, runId, trainedAt: clock.now() },
         metrics,
       };
       // Bit-identical reload is part of the format's contract: check it before storing.
@@ -161,7 +161,7 @@ export class TrainService {
 }
 
 /** `delay` → the column; `delayed=delay > 15` → an expression over columns. */
-function parseTarget(text: string, columns: readonly ColumnSchema[]): { name: string; sql: string; uses: Set<string> } {
+export function parseTarget(text: string, columns: readonly ColumnSchema[]): { name: string; sql: string; uses: Set<string> } {
   const names = columns.map((c) => c.name);
   const eq = text.indexOf('=');
   if (eq < 0) {
@@ -207,16 +207,21 @@ function inferTask(target: Float64Array): Task {
   return binary ? 'binary' : 'regression';
 }
 
-async function readFeatures(connection: DuckDBConnection, path: string, fitted: FittedTransform, targetSql: string): Promise<{ features: Float64Array[]; target: Float64Array }> {
-  const table = `(select *, ${targetSql} as ${ident(TARGET)} from read_parquet(${literal(path)}))`;
+export async function readFeatures(connection: DuckDBConnection, path: string, fitted: FittedTransform, targetSql: string, extra?: string): Promise<{ features: Float64Array[]; target: Float64Array; extra?: unknown[] }> {
+  const EXTRA = '__orchard_extra';
+  // Target and extra column are computed from the input as read, before any step replaces a column.
+  const table = `(select *, ${targetSql} as ${ident(TARGET)}${extra === undefined ? '' : `, ${ident(extra)}::varchar as ${ident(EXTRA)}`} from read_parquet(${literal(path)}))`;
   const { ctes, last } = chainSql(fitted.steps, table);
-  const sql = `${ctes} select ${[...fitted.features.map((f) => `${ident(f)}::double`), ident(TARGET)].join(', ')} from ${last} where ${ident(TARGET)} is not null`;
+  // `extra` (a column of the input) rides along, e.g. for slicing evaluation results.
+  const extraSql = extra === undefined ? [] : [ident(EXTRA)];
+  const sql = `${ctes} select ${[...fitted.features.map((f) => `${ident(f)}::double`), ...extraSql, ident(TARGET)].join(', ')} from ${last} where ${ident(TARGET)} is not null`;
   const reader = await connection.runAndReadAll(sql);
   const columns = reader.getColumnsJS() as (number | null)[][];
   const toArray = (col: (number | null)[]) => Float64Array.from(col, (v) => (v === null ? Number.NaN : v));
   const target = toArray(columns[columns.length - 1]!);
   if (target.length === 0) throw invalidArgument('The target is missing on every row; nothing to train on.');
-  return { features: columns.slice(0, -1).map(toArray), target };
+  const features = columns.slice(0, fitted.features.length).map(toArray);
+  return extra === undefined ? { features, target } : { features, target, extra: columns[fitted.features.length] as unknown[] };
 }
 
 export type { DatasetVersion };

@@ -50,3 +50,35 @@ export function registerTrainCommand(program: Command): void {
       }),
     );
 }
+
+export function registerEvaluateCommand(program: Command): void {
+  program
+    .command('evaluate')
+    .description('Evaluate a trained model on a dataset version as a tracked run: metrics, per slice, and against another model')
+    .requiredOption('-m, --model <run-id>', 'the training run whose model to evaluate')
+    .requiredOption('-d, --data <dataset>', 'evaluation dataset version')
+    .option('--slice-by <column>', 'metrics per value of this column (quartile ranges for many-valued numbers)')
+    .option('--against <run-id>', "another training run's model: the metric difference with a bootstrap 95% interval")
+    .option('--rounds <n>', 'bootstrap rounds', '200')
+    .option('--json', 'print JSON')
+    .action(
+      withContext(async (ctx, opts: { model: string; data: string; sliceBy?: string; against?: string; rounds: string; json?: boolean }) => {
+        const rounds = Number(opts.rounds);
+        if (!Number.isInteger(rounds) || rounds < 10) throw invalidArgument(`--rounds must be a whole number ≥ 10, got '${opts.rounds}'.`);
+        const platform = await ctx.platform();
+        const r = await platform.evaluation.evaluate({ name: `local:${ctx.config.user}` }, { model: opts.model, data: opts.data, sliceBy: opts.sliceBy, against: opts.against, rounds });
+        if (opts.json) return ctx.out(json(r));
+        ctx.out(`Evaluated on ${r.dataset} (${r.rows.toLocaleString('en-US')} rows), run ${r.runId}:`);
+        ctx.out(table(['METRIC', 'VALUE'], Object.entries(r.metrics).map(([k, v]) => [k, num(v)])));
+        if (r.slices) {
+          const keys = Object.keys(r.slices.items[0]?.metrics ?? {}).slice(0, 4);
+          ctx.out(`\nby ${r.slices.column}:`);
+          ctx.out(table(['VALUE', 'ROWS', ...keys.map((k) => k.toUpperCase())], r.slices.items.map((i) => [i.value, i.rows.toLocaleString('en-US'), ...keys.map((k) => num(i.metrics[k]!))])));
+        }
+        if (r.comparison) {
+          const c = r.comparison;
+          ctx.out(`\n${c.metric} difference against ${c.against}: ${num(c.difference)} (95% interval ${num(c.low)} to ${num(c.high)}, ${c.rounds} bootstrap rounds)`);
+        }
+      }),
+    );
+}

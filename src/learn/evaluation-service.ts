@@ -1,0 +1,152 @@
+import type { ContentStore } from '../artifacts/content-store.js';
+import type { Clock } from '../core/clock.js';
+import { OrchardError, invalidArgument } from '../core/errors.js';
+import type { DatasetService } from '../data/dataset-service.js';
+import type { DataEngine } from '../data/duckdb-engine.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { Actor, TrackingService } from '../tracking/tracking-service.js';
+import { bootstrapInterval, take } from './bootstrap.js';
+import { evaluatePredictions } from './evaluate.js';
+import { rmse, rocAuc } from './metrics.js';
+import { loadModel, readModelArtifact, type LoadedModel } from './model-artifact.js';
+import { parseTarget, readFeatures } from './train-service.js';
+
+export interface EvaluateInput {
+  /** The training run whose model to evaluate. */
+  readonly model: string;
+  readonly data: string;
+  /** Metrics per value of this column (numbers with many values: per quartile range). */
+  readonly sliceBy?: string;
+  /** Another training run's model, compared on the same rows with a bootstrap interval. */
+  readonly against?: string;
+  readonly rounds?: number;
+  readonly seed?: number;
+}
+
+export interface Comparison {
+  readonly against: string;
+  readonly metric: string;
+  /** Metric of `model` minus metric of `against`. */
+  readonly difference: number;
+  readonly low: number;
+  readonly high: number;
+  readonly rounds: number;
+}
+
+export interface EvaluationResult {
+  readonly runId: string;
+  readonly dataset: string;
+  readonly rows: number;
+  readonly metrics: Record<string, number>;
+  readonly slices?: { readonly column: string; readonly items: { value: string; rows: number; metrics: Record<string, number> }[] };
+  readonly comparison?: Comparison;
+}
+
+/** Model evaluation as a tracked run: metrics on a dataset version, per slice, and against another model. */
+export class EvaluationService {
+  readonly #deps: { store: MetadataStore; content: ContentStore; engine: DataEngine; datasets: DatasetService; tracking: TrackingService; clock: Clock };
+
+  constructor(deps: { store: MetadataStore; content: ContentStore; engine: DataEngine; datasets: DatasetService; tracking: TrackingService; clock: Clock }) {
+    this.#deps = deps;
+  }
+
+  /** The model a training run stored. */
+  async modelOfRun(runId: string): Promise<{ model: LoadedModel; digest: string }> {
+    const run = await this.#deps.tracking.getRun(runId);
+    const digest = run.tags.find((t) => t.key === 'orchard.model')?.value;
+    if (!digest) throw invalidArgument(`Run ${runId} stored no model (it has no orchard.model tag); pass the id of a finished training run.`, { runId });
+    const artifact = readModelArtifact((await this.#deps.content.read(digest)).toString('utf8'), digest);
+    return { model: loadModel(artifact), digest };
+  }
+
+  async evaluate(actor: Actor, input: EvaluateInput): Promise<EvaluationResult> {
+    const { datasets, engine, tracking, store, clock } = this.#deps;
+    const { model, digest } = await this.modelOfRun(input.model);
+    const a = model.artifact;
+    const version = await datasets.resolve(input.data);
+    const ref = `${version.name}@${version.version}`;
+    if (input.sliceBy !== undefined && !version.columns.some((c) => c.name === input.sliceBy)) {
+      throw invalidArgument(`Cannot slice by \`${input.sliceBy}\`: ${ref} has no such column; columns are ${version.columns.map((c) => c.name).join(', ')}.`);
+    }
+    const other = input.against ? await this.modelOfRun(input.against) : undefined;
+    if (other && other.model.artifact.training.target !== a.training.target) {
+      throw invalidArgument(`The models predict different targets ('${a.training.target}' and '${other.model.artifact.training.target}'); compare models of the same target.`);
+    }
+    const target = parseTarget(a.training.target, version.columns);
+    const path = await datasets.parquetPath(version);
+    const experiment = await tracking.getExperimentByName('evaluate').catch(async (error: unknown) => {
+      if (error instanceof OrchardError && error.code === 'NOT_FOUND') return tracking.createExperiment(actor, { name: 'evaluate' });
+      throw error;
+    });
+    const run = await tracking.createRun(actor, { experimentId: experiment.experimentId, runName: `evaluate ${a.learner} on ${ref}`, tags: [{ key: 'orchard.kind', value: 'evaluate' }] });
+    const runId = run.info.runId;
+    try {
+      const data = await engine.withConnection((c) => readFeatures(c, path, a.transform, target.sql, input.sliceBy));
+      const p = model.predictFeatures(data.features);
+      const metrics = evaluatePredictions(a.task, data.target, p);
+      const result: { -readonly [K in keyof EvaluationResult]: EvaluationResult[K] } = { runId, dataset: ref, rows: data.target.length, metrics };
+      const logged: { key: string; value: number }[] = Object.entries(metrics).map(([key, value]) => ({ key, value }));
+
+      if (input.sliceBy !== undefined && data.extra) {
+        const labels = sliceLabels(data.extra);
+        const groups = new Map<string, number[]>();
+        labels.forEach((l, i) => (groups.get(l) ?? groups.set(l, []).get(l)!).push(i));
+        const items = [...groups].sort(([x], [y]) => x.localeCompare(y)).map(([value, rows]) => {
+          const idx = Uint32Array.from(rows);
+          return { value, rows: rows.length, metrics: evaluatePredictions(a.task, take(data.target, idx), take(p, idx)) };
+        });
+        result.slices = { column: input.sliceBy, items };
+        for (const item of items) for (const [k, v] of Object.entries(item.metrics)) logged.push({ key: `slice/${item.value.replace(/[^\w\-. /]/gu, '_').slice(0, 100)}/${k}`, value: v });
+      }
+
+      if (other && input.against) {
+        const other_ = await engine.withConnection((c) => readFeatures(c, path, other.model.artifact.transform, target.sql));
+        if (other_.target.length !== data.target.length) throw new OrchardError('INTERNAL', 'The two models read different rows of the same dataset.');
+        const q = other.model.predictFeatures(other_.features);
+        const metric = a.task === 'binary' ? 'auc' : 'rmse';
+        const score = (y: Float64Array, s: Float64Array) => (a.task === 'binary' ? rocAuc(y, s) : rmse(y, s));
+        const difference = score(data.target, p) - score(data.target, q);
+        const ci = bootstrapInterval(data.target.length, (idx) => {
+          const y = take(data.target, idx);
+          return score(y, take(p, idx)) - score(y, take(q, idx));
+        }, { rounds: input.rounds ?? 200, seed: input.seed ?? 0 });
+        result.comparison = { against: input.against, metric, difference, ...ci };
+        logged.push({ key: `diff_${metric}`, value: difference }, { key: `diff_${metric}_low`, value: ci.low }, { key: `diff_${metric}_high`, value: ci.high });
+      }
+
+      await tracking.logBatch(actor, runId, {
+        params: [
+          { key: 'model_run', value: input.model },
+          { key: 'data', value: ref },
+          ...(input.sliceBy ? [{ key: 'slice_by', value: input.sliceBy }] : []),
+          ...(input.against ? [{ key: 'against', value: input.against }] : []),
+        ],
+      });
+      for (let i = 0; i < logged.length; i += 1000) await tracking.logBatch(actor, runId, { metrics: logged.slice(i, i + 1000).filter((m) => Number.isFinite(m.value)) });
+      const now = clock.now();
+      await store.lineage.add([
+        { srcKind: 'dataset_version', srcId: ref, dstKind: 'run', dstId: runId, relation: 'consumed', createdAt: now },
+        { srcKind: 'model_artifact', srcId: digest, dstKind: 'run', dstId: runId, relation: 'consumed', createdAt: now },
+      ]);
+      await tracking.updateRun(actor, runId, { status: 'FINISHED' });
+      return result;
+    } catch (error) {
+      await tracking.logBatch(actor, runId, { tags: [{ key: 'orchard.error', value: String((error as Error)?.message ?? error).slice(0, 8000) }] }).catch(() => {});
+      await tracking.updateRun(actor, runId, { status: 'FAILED' }).catch(() => {});
+      throw error;
+    }
+  }
+}
+
+/** Slice labels: the values themselves, or quartile ranges of a numeric column with many values. */
+function sliceLabels(values: readonly unknown[]): string[] {
+  const text = values.map((v) => (v === null || v === undefined ? '(null)' : String(v)));
+  const distinct = new Set(text);
+  if (distinct.size <= 50) return text;
+  const numbers = text.map(Number);
+  if (numbers.some((n, i) => Number.isNaN(n) && text[i] !== '(null)')) return text;
+  const sorted = numbers.filter((n) => !Number.isNaN(n)).sort((x, y) => x - y);
+  const q = [0.25, 0.5, 0.75].map((f) => sorted[Math.floor(f * (sorted.length - 1))]!);
+  const label = (n: number) => (Number.isNaN(n) ? '(null)' : n < q[0]! ? `< ${q[0]}` : n < q[1]! ? `${q[0]} – ${q[1]}` : n < q[2]! ? `${q[1]} – ${q[2]}` : `≥ ${q[2]}`);
+  return numbers.map(label);
+}
