@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { OrchardError } from '../core/errors.js';
 import { createCliContext, type CliContext } from './context.js';
@@ -40,6 +41,7 @@ function reportError(error: unknown): number {
 export function buildProgram(): Command {
   const program = new Command('orchard')
     .description('Orchard: from raw data to a monitored production endpoint and back again.')
+    .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
     .showHelpAfterError('(run `orchard --help` for usage)')
     .exitOverride();
   registerQuickstartCommand(program);
