@@ -1,4 +1,3 @@
-import { OrchardError } from '../core/errors.js';
 import type { Actor, TrackingService } from '../tracking/tracking-service.js';
 
 export const DATA_EXPERIMENT = 'datasets';
@@ -55,16 +54,6 @@ export class DataRuns {
   }
 
   async #experimentId(actor: Actor): Promise<string> {
-    try {
-      return (await this.#tracking.getExperimentByName(DATA_EXPERIMENT)).experimentId;
-    } catch (error) {
-      if (!(error instanceof OrchardError && error.code === 'NOT_FOUND')) throw error;
-      try {
-        return (await this.#tracking.createExperiment(actor, { name: DATA_EXPERIMENT })).experimentId;
-      } catch (raced) {
-        if (!(raced instanceof OrchardError && raced.code === 'ALREADY_EXISTS')) throw raced;
-        return (await this.#tracking.getExperimentByName(DATA_EXPERIMENT)).experimentId;
-      }
-    }
+    return (await this.#tracking.ensureExperiment(actor, DATA_EXPERIMENT)).experimentId;
   }
 }

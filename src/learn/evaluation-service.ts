@@ -74,10 +74,7 @@ export class EvaluationService {
     }
     const target = parseTarget(a.training.target, version.columns);
     const path = await datasets.parquetPath(version);
-    const experiment = await tracking.getExperimentByName('evaluate').catch(async (error: unknown) => {
-      if (error instanceof OrchardError && error.code === 'NOT_FOUND') return tracking.createExperiment(actor, { name: 'evaluate' });
-      throw error;
-    });
+    const experiment = await tracking.ensureExperiment(actor, 'evaluate');
     const run = await tracking.createRun(actor, { experimentId: experiment.experimentId, runName: `evaluate ${a.learner} on ${ref}`, tags: [{ key: 'orchard.kind', value: 'evaluate' }] });
     const runId = run.info.runId;
     try {

@@ -71,10 +71,7 @@ export class TrainService {
     const testVersion = input.test ? await datasets.resolve(input.test) : undefined;
     const spec = input.features ?? autoFeatures(version.columns, target.uses);
 
-    const experiment = await tracking.getExperimentByName(input.experiment ?? 'train').catch(async (error: unknown) => {
-      if (error instanceof OrchardError && error.code === 'NOT_FOUND') return tracking.createExperiment(actor, { name: input.experiment ?? 'train' });
-      throw error;
-    });
+    const experiment = await tracking.ensureExperiment(actor, input.experiment ?? 'train');
     const run = await tracking.createRun(actor, { experimentId: experiment.experimentId, runName: input.runName ?? `${l.name} on ${ref}`, tags: [{ key: 'orchard.kind', value: 'train' }] });
     const runId = run.info.runId;
     try {

@@ -67,6 +67,21 @@ export class TrackingService {
     return found;
   }
 
+  /** The experiment with this name, created when missing (safe against a concurrent create). */
+  async ensureExperiment(actor: Actor, name: string): Promise<Experiment> {
+    try {
+      return await this.getExperimentByName(name);
+    } catch (error) {
+      if (!(error instanceof OrchardError && error.code === 'NOT_FOUND')) throw error;
+    }
+    try {
+      return await this.createExperiment(actor, { name });
+    } catch (error) {
+      if (error instanceof OrchardError && error.code === 'ALREADY_EXISTS') return this.getExperimentByName(name);
+      throw error;
+    }
+  }
+
   async searchExperiments(query: { viewType?: unknown; nameLike?: { pattern: string; caseInsensitive: boolean }; exactName?: string; maxResults?: unknown; pageToken?: unknown; orderBy?: ExperimentOrder[] }): Promise<Page<Experiment>> {
     const limit = pageSize(query.maxResults, 1000, 50_000);
     const offset = decodePageToken(query.pageToken);
