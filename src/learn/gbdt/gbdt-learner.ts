@@ -19,6 +19,8 @@ export const gbdtLearner: Learner<GbdtModel> = {
     validation_fraction: 0.1,
     n_iter_no_change: 10,
     random_state: 0,
+    subsample: 1,
+    colsample_bytree: 1,
   },
   fit(data, task, p, hooks) {
     const int = (k: string, min: number, max: number) => {
@@ -44,6 +46,8 @@ export const gbdtLearner: Learner<GbdtModel> = {
         validationFraction: Number(p.validation_fraction),
         nIterNoChange: int('n_iter_no_change', 1, 10_000),
         seed: int('random_state', 0, 2 ** 31),
+        subsample: Number(p.subsample),
+        colsampleByTree: Number(p.colsample_bytree),
       },
       hooks.onIteration,
     );

@@ -79,6 +79,28 @@ describe('gradient-boosted trees', () => {
     expect(rmse(Float64Array.from(grid, Math.sin), predictGbdt(reg, [grid]))).toBeLessThan(0.02);
   });
 
+  it('samples rows and features per tree, seeded, and still learns', () => {
+    const random = seededRandom(17);
+    const normal = gaussian(random);
+    const make = (n: number) => {
+      const cols = Array.from({ length: 4 }, () => Float64Array.from({ length: n }, () => normal()));
+      const y = Float64Array.from({ length: n }, (_, i) => (cols[0]![i]! + cols[1]![i]! > 0 ? 1 : 0));
+      return { cols, y };
+    };
+    const train = make(8000);
+    const test = make(2000);
+    const params = { objective: 'binary' as const, maxIter: 40, subsample: 0.5, colsampleByTree: 0.25, earlyStopping: false };
+    const a = fitGbdt(train.cols, train.y, params);
+    const b = fitGbdt(train.cols, train.y, params);
+    expect(a.trees.map((t) => [...t.threshold])).toEqual(b.trees.map((t) => [...t.threshold]));
+    // One feature of four per tree: every tree splits on a single feature.
+    for (const t of a.trees) expect(new Set([...t.feature].filter((f, n) => t.left[n]! >= 0)).size).toBeLessThanOrEqual(1);
+    expect(rocAuc(test.y, predictGbdt(a, test.cols))).toBeGreaterThan(0.95);
+    const other = fitGbdt(train.cols, train.y, { ...params, seed: 5 });
+    expect(other.trees.map((t) => [...t.threshold])).not.toEqual(a.trees.map((t) => [...t.threshold]));
+    expect(() => fitGbdt(train.cols, train.y, { ...params, subsample: 0 })).toThrow(/subsample must be in \(0, 1\]/);
+  });
+
   it('stops early on a validation set when nothing more is learnt', () => {
     const random = seededRandom(5);
     const x = Float64Array.from({ length: 20_000 }, () => random());

@@ -20,6 +20,10 @@ export interface GbdtParams {
   readonly nIterNoChange: number;
   readonly tol: number;
   readonly seed: number;
+  /** Share of training rows each tree is grown on (sampled without replacement, seeded). */
+  readonly subsample: number;
+  /** Share of features each tree may split on (seeded). */
+  readonly colsampleByTree: number;
 }
 
 /** scikit-learn's HistGradientBoosting defaults. */
@@ -36,6 +40,8 @@ export const GBDT_DEFAULTS: Omit<GbdtParams, 'objective'> = Object.freeze({
   nIterNoChange: 10,
   tol: 1e-7,
   seed: 0,
+  subsample: 1,
+  colsampleByTree: 1,
 });
 
 export interface GbdtModel {
@@ -72,6 +78,8 @@ export function fitGbdt(columns: readonly Float64Array[], target: Float64Array, 
   if (n === 0) throw invalidArgument('Cannot train on zero rows.');
   if (columns.length === 0) throw invalidArgument('Cannot train without features.');
   for (const [f, c] of columns.entries()) if (c.length !== n) throw invalidArgument(`Feature ${f} has ${c.length} values for ${n} targets.`);
+  if (!(p.subsample > 0 && p.subsample <= 1)) throw invalidArgument(`subsample must be in (0, 1], got ${p.subsample}.`);
+  if (!(p.colsampleByTree > 0 && p.colsampleByTree <= 1)) throw invalidArgument(`colsample_bytree must be in (0, 1], got ${p.colsampleByTree}.`);
   for (let i = 0; i < n; i++) {
     const t = target[i]!;
     if (!Number.isFinite(t)) throw invalidArgument(`The target is missing or not finite at row ${i + 1} (${t}); drop or fill those rows.`);
@@ -125,6 +133,8 @@ export function fitGbdt(columns: readonly Float64Array[], target: Float64Array, 
   const trees: Tree[] = [];
   const history: number[] = [];
   const rows = train.slice();
+  const sampler = seededRandom(p.seed + 1);
+  const inTree = p.subsample < 1 ? new Uint8Array(n) : new Uint8Array(0);
 
   for (let it = 0; it < p.maxIter; it++) {
     for (let k = 0; k < train.length; k++) {
@@ -138,11 +148,19 @@ export function fitGbdt(columns: readonly Float64Array[], target: Float64Array, 
         h[i] = 1;
       }
     }
-    rows.set(train);
-    const tree = growTree(binned, binsPerFeature, thresholds, g, h, rows, p.learningRate, treeParams, (value, r, start, end) => {
+    // Rows (and features) for this tree, seeded; rows stay ascending.
+    const sampled = sampleRows(train, p.subsample, sampler, rows);
+    const featureMask = p.colsampleByTree < 1 ? sampleFeatures(columns.length, p.colsampleByTree, sampler) : undefined;
+    const tree = growTree(binned, binsPerFeature, thresholds, g, h, sampled, p.learningRate, { ...treeParams, featureMask }, (value, r, start, end) => {
       for (let k = start; k < end; k++) raw[r[k]!]! += value;
     });
     trees.push(tree);
+    if (sampled.length < train.length) {
+      // Rows the tree did not see still move by its prediction.
+      inTree.fill(0);
+      for (let k = 0; k < sampled.length; k++) inTree[sampled[k]!] = 1;
+      for (let k = 0; k < train.length; k++) if (inTree[train[k]!] === 0) raw[train[k]!]! += predictBinned(tree, binned, train[k]!);
+    }
     for (let k = 0; k < valid.length; k++) raw[valid[k]!]! += predictBinned(tree, binned, valid[k]!);
     const loss = lossOf(p.objective, target, raw, early ? valid : train);
     history.push(loss);
@@ -155,6 +173,36 @@ export function fitGbdt(columns: readonly Float64Array[], target: Float64Array, 
     if (tree.left[0]! < 0) break;
   }
   return { objective: p.objective, baseline, trees, features: columns.length, lossHistory: history };
+}
+
+/** An ascending sample of `share` of the rows (all of them when share is 1), written into `into`. */
+function sampleRows(train: Uint32Array, share: number, random: () => number, into: Uint32Array): Uint32Array {
+  if (share >= 1) {
+    into.set(train);
+    return into;
+  }
+  const k = Math.max(1, Math.round(train.length * share));
+  into.set(train);
+  // Partial Fisher–Yates: the first k slots become a uniform sample.
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(random() * (train.length - i));
+    const t = into[i]!;
+    into[i] = into[j]!;
+    into[j] = t;
+  }
+  return into.subarray(0, k).sort();
+}
+
+function sampleFeatures(features: number, share: number, random: () => number): Uint8Array {
+  const k = Math.max(1, Math.round(features * share));
+  const order = Array.from({ length: features }, (_, f) => f);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(random() * (features - i));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const mask = new Uint8Array(features);
+  for (let i = 0; i < k; i++) mask[order[i]!] = 1;
+  return mask;
 }
 
 /** Raw scores (log-odds or values) for rows of raw feature columns. */

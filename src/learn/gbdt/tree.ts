@@ -13,6 +13,8 @@ export interface TreeParams {
   readonly l2: number;
   /** Smallest hessian sum a child may have. */
   readonly minChildWeight: number;
+  /** Features this tree may split on (1 = yes); all when absent. */
+  readonly featureMask?: Uint8Array;
 }
 
 /** A grown tree as flat arrays; node 0 is the root, a leaf has left = −1. */
@@ -81,6 +83,7 @@ function bestSplit(hist: Float64Array, binsPerFeature: readonly number[], G: num
   const parent = score(G, H);
   let best: Split | null = null;
   for (let f = 0; f < binsPerFeature.length; f++) {
+    if (p.featureMask && p.featureMask[f] === 0) continue;
     const base = f * STRIDE;
     const bins = binsPerFeature[f]!;
     const mo = base + MISSING_BIN * 3;
