@@ -1,4 +1,5 @@
-import { OrchardError, type ErrorCode } from '../core/errors.js';
+import { OrchardError } from '../core/errors.js';
+import { apiClient } from './api-client.js';
 import type { DatasetService, IngestResult } from '../data/dataset-service.js';
 import type { DatasetProfile } from '../data/profile.js';
 import type { Anomaly, DataSchema } from '../data/schema.js';
@@ -58,18 +59,7 @@ export function embeddedDataClient(platform: Platform, actor: Actor): DataClient
 }
 
 export function httpDataClient(baseUrl: string, token: string | undefined): DataClient {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${baseUrl}/api/v1${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).catch((cause: Error) => {
-      throw new OrchardError('STORE_UNAVAILABLE', `Cannot reach the Orchard server at ${baseUrl} (${cause.message}).`, { cause });
-    });
-    const json = (await response.json().catch(() => ({}))) as { code?: ErrorCode; message?: string; details?: Record<string, unknown> };
-    if (!response.ok) throw new OrchardError(json.code ?? 'INTERNAL', json.message ?? `HTTP ${response.status} from ${method} ${path}`, { details: json.details });
-    return json as T;
-  };
+  const { call } = apiClient(baseUrl, token);
   const ref = (r: string) => `/datasets/${encodeURIComponent(r)}`;
   return {
     ingest: (name, source, options = {}) => call('POST', '/datasets', { name, source, ...options }),

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { OrchardError, type ErrorCode } from '../core/errors.js';
+import { OrchardError } from '../core/errors.js';
+import { apiClient } from './api-client.js';
 import type { MetricPoint, Page, Run } from '../tracking/types.js';
 import type { TrackingTransport } from './transport.js';
 
@@ -12,36 +13,7 @@ const runIn = (r: Run): Run => ({ ...r, metrics: r.metrics.map(metricIn) });
 
 /** The SDK against a remote Orchard server's `/api/v1`. */
 export function httpTransport(baseUrl: string, token: string | undefined): TrackingTransport {
-  const headers = (extra: Record<string, string> = {}): Record<string, string> => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra });
-
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(`${baseUrl}/api/v1${path}`, {
-        method,
-        headers: headers(body === undefined ? {} : { 'content-type': 'application/json' }),
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (cause) {
-      throw new OrchardError('STORE_UNAVAILABLE', `Cannot reach the Orchard server at ${baseUrl} (${(cause as Error).message}); start it with \`orchard server\` or fix ORCHARD_URL.`, { cause });
-    }
-    return parse<T>(response, method, path);
-  }
-
-  async function parse<T>(response: Response, method: string, path: string): Promise<T> {
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text === '' ? {} : JSON.parse(text);
-    } catch {
-      throw new OrchardError('INTERNAL', `The server at ${baseUrl} answered ${method} ${path} with ${response.status} and a body that is not JSON: ${text.slice(0, 200)}`);
-    }
-    if (!response.ok) {
-      const e = json as { code?: ErrorCode; message?: string; details?: Record<string, unknown> };
-      throw new OrchardError(e.code ?? 'INTERNAL', e.message ?? `HTTP ${response.status} from ${method} ${path}`, { details: e.details });
-    }
-    return json as T;
-  }
+  const { headers, call, parse } = apiClient(baseUrl, token);
 
   const qs = (q: Record<string, unknown>) => {
     const p = new URLSearchParams();

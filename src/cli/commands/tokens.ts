@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { OrchardError } from '../../core/errors.js';
+import { apiClient } from '../../sdk/api-client.js';
 import type { Token } from '../../tracking/types.js';
 import type { CliContext } from '../context.js';
 import { json, table, time } from '../format.js';
@@ -57,15 +57,6 @@ export function registerTokenCommands(program: Command): void {
     );
 }
 
-async function remote<T>(ctx: CliContext, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${ctx.config.url}/api/v1${path}`, {
-    method,
-    headers: { ...(ctx.config.token ? { authorization: `Bearer ${ctx.config.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  }).catch((cause: Error) => {
-    throw new OrchardError('STORE_UNAVAILABLE', `Cannot reach the Orchard server at ${ctx.config.url} (${cause.message}).`);
-  });
-  const payload = (await response.json().catch(() => ({}))) as { code?: 'INTERNAL'; message?: string };
-  if (!response.ok) throw new OrchardError(payload.code ?? 'INTERNAL', payload.message ?? `HTTP ${response.status}`);
-  return payload as T;
+function remote<T>(ctx: CliContext, method: string, path: string, body?: unknown): Promise<T> {
+  return apiClient(ctx.config.url!, ctx.config.token).call<T>(method, path, body);
 }

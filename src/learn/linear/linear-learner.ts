@@ -94,18 +94,6 @@ export function predictLinear(state: LinearState, features: readonly ArrayLike<n
   return out;
 }
 
-const common = {
-  defaults: { alpha: 0.0001, max_iter: 200 },
-  predict: predictLinear,
-  save: (s: LinearState) => s,
-  load: (saved: unknown) => saved as LinearState,
-  importance: (s: LinearState) => {
-    const abs = s.weights.map(Math.abs);
-    const total = abs.reduce((a, b) => a + b, 0) || 1;
-    return Float64Array.from(abs, (v) => v / total);
-  },
-};
-
 function checked(p: Readonly<Record<string, unknown>>): { alpha: number; maxIter: number } {
   const alpha = Number(p.alpha);
   const maxIter = Number(p.max_iter);
@@ -114,24 +102,29 @@ function checked(p: Readonly<Record<string, unknown>>): { alpha: number; maxIter
   return { alpha, maxIter };
 }
 
+/** A linear learner for one task; both share parameters, prediction and storage. */
+function linearFamily(name: string, task: 'binary' | 'regression'): Learner<LinearState> {
+  return {
+    name,
+    tasks: [task],
+    defaults: { alpha: 0.0001, max_iter: 200 },
+    fit: (data, _task, p, hooks) => {
+      const { alpha, maxIter } = checked(p);
+      return fitLinear(data, task, alpha, maxIter, hooks.onIteration);
+    },
+    predict: predictLinear,
+    save: (s) => s,
+    load: (saved) => saved as LinearState,
+    importance: (s) => {
+      const abs = s.weights.map(Math.abs);
+      const total = abs.reduce((a, b) => a + b, 0) || 1;
+      return Float64Array.from(abs, (v) => v / total);
+    },
+  };
+}
+
 /** Logistic regression (binary), L2-penalised, on standardised features. */
-export const logisticLearner: Learner<LinearState> = {
-  name: 'logistic',
-  tasks: ['binary'],
-  ...common,
-  fit: (data, _task, p, hooks) => {
-    const { alpha, maxIter } = checked(p);
-    return fitLinear(data, 'binary', alpha, maxIter, hooks.onIteration);
-  },
-};
+export const logisticLearner = linearFamily('logistic', 'binary');
 
 /** Ridge-penalised least squares (regression) on standardised features. */
-export const linearLearner: Learner<LinearState> = {
-  name: 'linear',
-  tasks: ['regression'],
-  ...common,
-  fit: (data, _task, p, hooks) => {
-    const { alpha, maxIter } = checked(p);
-    return fitLinear(data, 'regression', alpha, maxIter, hooks.onIteration);
-  },
-};
+export const linearLearner = linearFamily('linear', 'regression');
