@@ -1,12 +1,18 @@
 import { OrchardError } from '../core/errors.js';
 
-export type Task = 'binary' | 'regression';
+/**
+ * What a learner predicts. `binary`: the target is 0 or 1. `multiclass`: the target
+ * holds class indices 0…K−1 (`TrainingData.classes` is K). `regression`: any number.
+ */
+export type Task = 'binary' | 'multiclass' | 'regression';
 
 /** Training data as learners see it: numeric feature columns (NaN = missing) and a target. */
 export interface TrainingData {
   readonly features: readonly Float64Array[];
   readonly featureNames: readonly string[];
   readonly target: Float64Array;
+  /** Number of classes K for `multiclass` (the target holds 0…K−1); absent otherwise. */
+  readonly classes?: number;
 }
 
 export interface FitHooks {
@@ -24,7 +30,10 @@ export interface Learner<State = unknown> {
   /** Default parameters, with their types: `--param key=value` values are parsed to match. */
   readonly defaults: Readonly<Record<string, number | string | boolean | null>>;
   fit(data: TrainingData, task: Task, params: Readonly<Record<string, unknown>>, hooks: FitHooks): State | Promise<State>;
-  /** Probabilities of class 1 (binary) or values (regression). */
+  /**
+   * Predictions for rows of feature columns: the probability of class 1 (binary),
+   * K class probabilities per row, row-major, length n × K (multiclass), or values (regression).
+   */
   predict(state: State, features: readonly ArrayLike<number>[]): Float64Array;
   save(state: State): unknown;
   load(saved: unknown): State;
@@ -32,7 +41,11 @@ export interface Learner<State = unknown> {
   importance?(state: State): Float64Array;
 }
 
-const registry = new Map<string, Learner>();
+// Kept on the global object so a plugin bundled against another copy of this
+// module (see core/load-module.ts) registers where the platform looks.
+const REGISTRY = Symbol.for('orchard.learners');
+const registry: Map<string, Learner> = ((globalThis as Record<symbol, unknown>)[REGISTRY] as Map<string, Learner> | undefined) ?? new Map<string, Learner>();
+(globalThis as Record<symbol, unknown>)[REGISTRY] = registry;
 
 /** Registers a learner under its name, so it can be used wherever a built-in one is. */
 export function registerLearner<State>(learner: Learner<State>): void {

@@ -18,8 +18,11 @@ export interface ModelArtifact {
   readonly signature: {
     readonly inputs: readonly { readonly name: string; readonly kind: ColumnKind }[];
     readonly target: string;
-    readonly output: 'probability' | 'value';
+    /** `probability` of class 1 (binary), `probabilities` of each class (multiclass), or a `value`. */
+    readonly output: 'probability' | 'probabilities' | 'value';
   };
+  /** Multiclass only: the target's value for each class index, in order. */
+  readonly classes?: readonly string[];
   readonly transform: FittedTransform;
   readonly state: unknown;
   /** `target` is as given to training: a column, or `name=expression`. */
@@ -43,7 +46,7 @@ export function readModelArtifact(json: string, where: string): ModelArtifact {
 /** A loaded model: predicts rows (objects) through the same code in training, batch and serving. */
 export interface LoadedModel {
   readonly artifact: ModelArtifact;
-  /** Probabilities of class 1 (binary) or values (regression), one per row. */
+  /** As `Learner.predict`: one probability or value per row, or K class probabilities per row (multiclass, row-major). */
   predict(rows: readonly Readonly<Record<string, unknown>>[]): Float64Array;
   /** The same, from feature columns already transformed. */
   predictFeatures(features: readonly ArrayLike<number>[]): Float64Array;

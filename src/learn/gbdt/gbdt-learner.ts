@@ -30,6 +30,7 @@ export const gbdtLearner: Learner<GbdtModel> = {
     };
     const early = String(p.early_stopping);
     if (!['auto', 'true', 'false'].includes(early)) throw new OrchardError('INVALID_ARGUMENT', `gbdt parameter early_stopping must be auto, true or false, got ${early}.`);
+    if (task === 'multiclass') throw new OrchardError('INVALID_ARGUMENT', 'gbdt does not do multiclass yet; use a binary or numeric target.');
     return fitGbdt(
       data.features,
       data.target,
