@@ -13,6 +13,8 @@ export interface TrainingData {
   readonly target: Float64Array;
   /** Number of classes K for `multiclass` (the target holds 0…K−1); absent otherwise. */
   readonly classes?: number;
+  /** Per feature, whether its values are category codes (ordinal-encoded) rather than quantities. */
+  readonly categorical?: readonly boolean[];
 }
 
 export interface FitHooks {

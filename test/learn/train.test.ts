@@ -95,7 +95,7 @@ describe('training runs', () => {
 
   it('refuses unknown learners, parameters and targets with the fix, and marks nothing as trained', async () => {
     await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'price', learner: 'xgboost' })).rejects.toThrow(/No learner named 'xgboost'; known learners: gbdt/);
-    await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'price', learner: 'gbdt', params: { depth: '3' } })).rejects.toThrow(/no parameter 'depth'; its parameters are learning_rate, max_iter/);
+    await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'price', learner: 'gbdt', params: { depth: '3' } })).rejects.toThrow(/no parameter 'depth'; its parameters are loss, huber_alpha, learning_rate, max_iter/);
     await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'price', learner: 'gbdt', params: { max_iter: 'lots' } })).rejects.toThrow(/max_iter of gbdt must be a number, got 'lots'/);
     await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'cost', learner: 'gbdt' })).rejects.toThrow(/target `cost` is not a column; columns are day, city, size, price/);
     await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'one=size > 100000', learner: 'gbdt' })).rejects.toThrow(/single class \(all 0\)/);

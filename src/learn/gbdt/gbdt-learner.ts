@@ -3,11 +3,20 @@ import type { Learner } from '../learner.js';
 import { fitGbdt, gainImportance, predictGbdt, type GbdtModel } from './gbdt.js';
 import type { Tree } from './tree.js';
 
-/** The built-in histogram gradient-boosted trees, with scikit-learn's parameter names and defaults. */
+type SavedTree = Record<keyof Tree, number[]>;
+
+/**
+ * The built-in histogram gradient-boosted trees, with scikit-learn's parameter
+ * names and defaults (plus `subsample`, `colsample_bytree` and `huber`).
+ * `categorical`: `auto` splits features the data marks categorical on category
+ * sets; `none` treats their codes as numbers.
+ */
 export const gbdtLearner: Learner<GbdtModel> = {
   name: 'gbdt',
-  tasks: ['binary', 'regression'],
+  tasks: ['binary', 'multiclass', 'regression'],
   defaults: {
+    loss: 'squared_error',
+    huber_alpha: 0.9,
     learning_rate: 0.1,
     max_iter: 100,
     max_leaf_nodes: 31,
@@ -15,12 +24,14 @@ export const gbdtLearner: Learner<GbdtModel> = {
     min_samples_leaf: 20,
     l2_regularization: 0,
     max_bins: 255,
+    categorical: 'auto',
     early_stopping: 'auto',
     validation_fraction: 0.1,
     n_iter_no_change: 10,
     random_state: 0,
     subsample: 1,
     colsample_bytree: 1,
+    n_threads: null,
   },
   fit(data, task, p, hooks) {
     const int = (k: string, min: number, max: number) => {
@@ -28,17 +39,28 @@ export const gbdtLearner: Learner<GbdtModel> = {
       if (!Number.isInteger(v) || v < min || v > max) throw new OrchardError('INVALID_ARGUMENT', `gbdt parameter ${k} must be a whole number from ${min} to ${max}, got ${v}.`);
       return v;
     };
-    const early = String(p.early_stopping);
-    if (!['auto', 'true', 'false'].includes(early)) throw new OrchardError('INVALID_ARGUMENT', `gbdt parameter early_stopping must be auto, true or false, got ${early}.`);
-    if (task === 'multiclass') throw new OrchardError('INVALID_ARGUMENT', 'gbdt does not do multiclass yet; use a binary or numeric target.');
+    const oneOf = <T extends string>(k: string, allowed: readonly T[]): T => {
+      const v = String(p[k]);
+      if (!(allowed as readonly string[]).includes(v)) throw new OrchardError('INVALID_ARGUMENT', `gbdt parameter ${k} must be one of ${allowed.join(', ')}, got ${v}.`);
+      return v as T;
+    };
+    const early = oneOf('early_stopping', ['auto', 'true', 'false']);
+    const loss = oneOf('loss', ['squared_error', 'absolute_error', 'huber']);
+    const categorical = oneOf('categorical', ['auto', 'none']);
+    if (task === 'multiclass' && (data.classes ?? 0) > 1000) {
+      throw new OrchardError('INVALID_ARGUMENT', `gbdt grows one tree per class per round; ${data.classes} classes is too many (at most 1000). Group rare classes, or predict a coarser target.`);
+    }
     return fitGbdt(
       data.features,
       data.target,
       {
         objective: task,
+        loss,
+        huberAlpha: Number(p.huber_alpha),
+        classes: data.classes ?? 2,
         learningRate: Number(p.learning_rate),
         maxIter: int('max_iter', 1, 100_000),
-        maxLeafNodes: int('max_leaf_nodes', 2, 65_536),
+        maxLeafNodes: int('max_leaf_nodes', 2, 65_535),
         maxDepth: p.max_depth === null ? null : int('max_depth', 1, 64),
         minSamplesLeaf: int('min_samples_leaf', 1, 1e9),
         l2Regularization: Number(p.l2_regularization),
@@ -49,6 +71,8 @@ export const gbdtLearner: Learner<GbdtModel> = {
         seed: int('random_state', 0, 2 ** 31),
         subsample: Number(p.subsample),
         colsampleByTree: Number(p.colsample_bytree),
+        categoricalFeatures: categorical === 'auto' ? (data.categorical ?? []).flatMap((c, f) => (c ? [f] : [])) : [],
+        ...(p.n_threads === null ? {} : { threads: int('n_threads', 1, 2) }),
       },
       hooks.onIteration,
     );
@@ -57,37 +81,39 @@ export const gbdtLearner: Learner<GbdtModel> = {
   importance: (model) => gainImportance(model),
   save: (model) => ({
     objective: model.objective,
+    ...(model.loss ? { loss: model.loss } : {}),
     baseline: model.baseline,
+    ...(model.baselines ? { baselines: model.baselines } : {}),
     features: model.features,
     lossHistory: model.lossHistory,
-    trees: model.trees.map((t) => ({
-      feature: [...t.feature],
-      thresholdBin: [...t.thresholdBin],
-      threshold: [...t.threshold],
-      missingLeft: [...t.missingLeft],
-      left: [...t.left],
-      right: [...t.right],
-      value: [...t.value],
-      gain: [...t.gain],
-    })),
+    trees: model.trees.map((t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Array.from(v as ArrayLike<number>)])) as SavedTree),
   }),
   load: (saved) => {
-    const s = saved as { objective: GbdtModel['objective']; baseline: number; features: number; lossHistory: number[]; trees: Record<keyof Tree, number[]>[] };
+    const s = saved as { objective: GbdtModel['objective']; loss?: GbdtModel['loss']; baseline: number; baselines?: number[]; features: number; lossHistory: number[]; trees: SavedTree[] };
     return {
       objective: s.objective,
+      ...(s.loss ? { loss: s.loss } : {}),
       baseline: s.baseline,
+      ...(s.baselines ? { baselines: s.baselines } : {}),
       features: s.features,
       lossHistory: s.lossHistory,
-      trees: s.trees.map((t) => ({
-        feature: Int32Array.from(t.feature),
-        thresholdBin: Int32Array.from(t.thresholdBin),
-        threshold: Float64Array.from(t.threshold),
-        missingLeft: Uint8Array.from(t.missingLeft),
-        left: Int32Array.from(t.left),
-        right: Int32Array.from(t.right),
-        value: Float64Array.from(t.value),
-        gain: Float64Array.from(t.gain),
-      })),
+      trees: s.trees.map((t) => {
+        const nodes = t.feature.length;
+        return {
+          feature: Int32Array.from(t.feature),
+          thresholdBin: Int32Array.from(t.thresholdBin),
+          threshold: Float64Array.from(t.threshold),
+          missingLeft: Uint8Array.from(t.missingLeft),
+          left: Int32Array.from(t.left),
+          right: Int32Array.from(t.right),
+          value: Float64Array.from(t.value),
+          gain: Float64Array.from(t.gain),
+          // Models saved before categorical splits have none.
+          catStart: t.catStart ? Int32Array.from(t.catStart) : new Int32Array(nodes),
+          catCount: t.catCount ? Int32Array.from(t.catCount) : new Int32Array(nodes),
+          categories: t.categories ? Float64Array.from(t.categories) : new Float64Array(0),
+        };
+      }),
     };
   },
 };

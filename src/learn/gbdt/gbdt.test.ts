@@ -116,4 +116,109 @@ describe('gradient-boosted trees', () => {
     expect(() => fitGbdt([x], Float64Array.from([0, 2, 1]), { objective: 'binary' })).toThrow(/must be 0 or 1; row 2 is 2/);
     expect(() => fitGbdt([x], Float64Array.from([0, 1]), { objective: 'binary' })).toThrow(/3 values for 2 targets/);
   });
+
+  it('rejects infinite feature values, naming the feature and row', () => {
+    const x = Float64Array.from([1, Infinity, 3]);
+    expect(() => fitGbdt([x], Float64Array.from([0, 1, 0]), { objective: 'binary' })).toThrow(/Feature 0 is Infinity at row 2/);
+  });
+
+  it('shares the work with a helper thread and gets the same model', () => {
+    const random = seededRandom(23);
+    const normal = gaussian(random);
+    const n = 60_000;
+    const cols = Array.from({ length: 5 }, (_, j) => Float64Array.from({ length: n }, () => (j === 4 && random() < 0.1 ? Number.NaN : normal())));
+    const y = Float64Array.from({ length: n }, (_, i) => (cols[0]![i]! * cols[1]! [i]! + (Number.isNaN(cols[4]![i]!) ? 1 : cols[2]![i]!) > 0.2 ? 1 : 0));
+    const params = { objective: 'binary' as const, maxIter: 15 };
+    const one = fitGbdt(cols, y, { ...params, threads: 1 });
+    const two = fitGbdt(cols, y, { ...params, threads: 2 });
+    // Sums are added in a different order across threads, so equal up to rounding.
+    expect(two.trees.map((t) => [...t.feature])).toEqual(one.trees.map((t) => [...t.feature]));
+    expect(two.trees.map((t) => [...t.threshold])).toEqual(one.trees.map((t) => [...t.threshold]));
+    const a = predictGbdt(one, cols);
+    const b = predictGbdt(two, cols);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    expect(worst).toBeLessThan(1e-9);
+    const reg = Float64Array.from({ length: n }, (_, i) => cols[0]![i]! * 2 + cols[1]![i]!);
+    const r1 = predictGbdt(fitGbdt(cols, reg, { objective: 'regression', maxIter: 10, threads: 1 }), cols);
+    const r2 = predictGbdt(fitGbdt(cols, reg, { objective: 'regression', maxIter: 10, threads: 2 }), cols);
+    for (let i = 0; i < n; i += 97) expect(r2[i]!).toBeCloseTo(r1[i]!, 9);
+  });
+});
+
+describe('gradient-boosted trees: more tasks and losses', () => {
+  it('classifies three classes with softmax probabilities, starting from the centred log priors', () => {
+    const random = seededRandom(29);
+    const normal = gaussian(random);
+    const make = (n: number) => {
+      const a = Float64Array.from({ length: n }, () => normal());
+      const b = Float64Array.from({ length: n }, () => normal());
+      const y = Float64Array.from({ length: n }, (_, i) => (a[i]! > 0.5 ? 2 : b[i]! > 0 ? 1 : 0));
+      return { cols: [a, b], y };
+    };
+    const train = make(6000);
+    const test = make(2000);
+    const model = fitGbdt(train.cols, train.y, { objective: 'multiclass', classes: 3, maxIter: 30, earlyStopping: false });
+    expect(model.trees.length).toBe(90);
+    // Baselines: log class shares minus their mean (softmax ignores a shared shift).
+    const counts = [0, 1, 2].map((c) => train.y.filter((v) => v === c).length / train.y.length);
+    const logs = counts.map(Math.log);
+    const mean = logs.reduce((x, v) => x + v, 0) / 3;
+    logs.forEach((l, c) => expect(model.baselines![c]!).toBeCloseTo(l - mean, 12));
+    const p = predictGbdt(model, test.cols);
+    expect(p.length).toBe(3 * 2000);
+    let correct = 0;
+    for (let i = 0; i < 2000; i++) {
+      const row = [p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!];
+      expect(row[0]! + row[1]! + row[2]!).toBeCloseTo(1, 12);
+      if (row.indexOf(Math.max(...row)) === test.y[i]) correct++;
+    }
+    expect(correct / 2000).toBeGreaterThan(0.95);
+    expect(() => fitGbdt(train.cols, train.y, { objective: 'multiclass', classes: 2 })).toThrow(/class indices 0…1; row \d+ is 2/);
+  });
+
+  it('takes the median residual in each leaf for absolute error, and resists outliers', () => {
+    // One split, learning rate 1: each side's value is the median of its targets minus the baseline (the overall median).
+    const x = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+    const y = Float64Array.from([1, 2, 3, 100, 10, 11, 12, 13]);
+    const model = fitGbdt([x], y, { objective: 'regression', loss: 'absolute_error', maxIter: 1, maxLeafNodes: 2, minSamplesLeaf: 4, learningRate: 1, earlyStopping: false });
+    expect(model.baseline).toBe(10.5);
+    const [low, high] = [...predictGbdt(model, [Float64Array.from([2, 7])])];
+    expect(low).toBe(2.5); // median of 1, 2, 3, 100
+    expect(high).toBe(11.5); // median of 10, 11, 12, 13
+    // Outliers pull squared error away, absolute error much less.
+    const random = seededRandom(31);
+    const xs = Float64Array.from({ length: 4000 }, () => random() * 10);
+    const clean = Float64Array.from(xs, (v) => 2 * v);
+    const noisy = Float64Array.from(clean, (v, i) => (i % 20 === 0 ? v + 500 : v));
+    const grid = Float64Array.from({ length: 50 }, (_, i) => 0.5 + i * 0.18);
+    const truth = Float64Array.from(grid, (v) => 2 * v);
+    const l1 = predictGbdt(fitGbdt([xs], noisy, { objective: 'regression', loss: 'absolute_error', maxIter: 100, earlyStopping: false }), [grid]);
+    const l2 = predictGbdt(fitGbdt([xs], noisy, { objective: 'regression', maxIter: 100, earlyStopping: false }), [grid]);
+    const hub = predictGbdt(fitGbdt([xs], noisy, { objective: 'regression', loss: 'huber', maxIter: 100, earlyStopping: false }), [grid]);
+    expect(rmse(truth, l1)).toBeLessThan(1);
+    expect(rmse(truth, hub)).toBeLessThan(2);
+    expect(rmse(truth, l2)).toBeGreaterThan(20);
+  });
+
+  it('splits a categorical feature on a set of categories, and sends unseen ones right', () => {
+    // Odd codes are positive, even ones negative: one set split separates them, no threshold can.
+    const random = seededRandom(37);
+    const code = Float64Array.from({ length: 3000 }, () => Math.floor(random() * 8));
+    const y = Float64Array.from(code, (c) => (c % 2 === 1 ? 1 : 0));
+    const model = fitGbdt([code], y, { objective: 'binary', categoricalFeatures: [0], maxIter: 1, maxLeafNodes: 2, learningRate: 1, earlyStopping: false });
+    const root = model.trees[0]!;
+    expect(root.catCount[0]).toBe(4);
+    const left = [...root.categories.subarray(root.catStart[0]!, root.catStart[0]! + root.catCount[0]!)];
+    expect([[0, 2, 4, 6], [1, 3, 5, 7]]).toContainEqual(left);
+    const p = predictGbdt(model, [Float64Array.from([1, 2, 42])]);
+    // One Newton step from log-odds ≈ 0 (about half the rows are odd) on a pure leaf: g = ∓0.5, h = 0.25 per row, so ±2, sigmoid(2) ≈ 0.881.
+    expect(p[0]!).toBeCloseTo(1 / (1 + Math.exp(-2)), 4);
+    expect(p[1]!).toBeCloseTo(1 / (1 + Math.exp(2)), 4);
+    // 42 was never seen: it takes the right branch, like the categories not in the left set.
+    const rightValue = left[0] === 0 ? p[0] : p[1];
+    expect(p[2]).toBe(rightValue);
+    const numeric = fitGbdt([code], y, { objective: 'binary', maxIter: 1, maxLeafNodes: 2, learningRate: 1, earlyStopping: false });
+    expect(rocAuc(y, predictGbdt(numeric, [code]))).toBeLessThan(0.7);
+  });
 });

@@ -1,10 +1,14 @@
 import { MISSING_BIN } from './binning.js';
+import type { BoostKernels } from './boost-kernels.js';
+import { HIST_STRIDE } from './histogram.js';
+import { bestCategoricalSplit, CATEGORY_WORDS } from './categorical-split.js';
 
 /**
  * One regression tree grown leaf-wise on binned features from gradients and
  * hessians (second-order boosting, as LightGBM and scikit-learn's
  * HistGradientBoosting do): the leaf with the best split gain is split next,
- * missing values go to whichever side gains more.
+ * missing values go to whichever side gains more. Categorical features split
+ * on a set of categories (sorted by gradient ratio, as LightGBM and scikit-learn do).
  */
 export interface TreeParams {
   readonly maxLeafNodes: number;
@@ -17,12 +21,25 @@ export interface TreeParams {
   readonly featureMask?: Uint8Array;
 }
 
+/** The binned training data a tree grows on. */
+export interface BinnedData {
+  /** Bins, row-major: row i's bin of feature f is `matrix[i * features + f]`. */
+  readonly matrix: Uint8Array;
+  readonly features: number;
+  /** Non-missing bins per feature. */
+  readonly binsPerFeature: readonly number[];
+  /** Per feature, the raw value each bin ends at (numeric) or the category each bin holds (categorical). */
+  readonly binValues: readonly Float64Array[];
+  /** 1 where a feature splits on category sets. */
+  readonly categorical: Uint8Array;
+}
+
 /** A grown tree as flat arrays; node 0 is the root, a leaf has left = −1. */
 export interface Tree {
   readonly feature: Int32Array;
-  /** Split bin: rows with bin <= thresholdBin go left. */
+  /** Split bin: rows with bin <= thresholdBin go left (numeric splits). */
   readonly thresholdBin: Int32Array;
-  /** The same split on raw values: value <= threshold goes left. */
+  /** The same split on raw values: value <= threshold goes left (numeric splits). */
   readonly threshold: Float64Array;
   readonly missingLeft: Uint8Array;
   readonly left: Int32Array;
@@ -31,9 +48,16 @@ export interface Tree {
   readonly value: Float64Array;
   /** Split gains, for feature importance. */
   readonly gain: Float64Array;
+  /**
+   * Categorical splits: node n sends the categories `categories[catStart[n] : catStart[n] + catCount[n]]`
+   * (ascending) left; any other category, seen in training or not, goes right. catCount is 0 for numeric splits.
+   */
+  readonly catStart: Int32Array;
+  readonly catCount: Int32Array;
+  readonly categories: Float64Array;
 }
 
-interface Split {
+export interface Split {
   feature: number;
   bin: number;
   missingLeft: boolean;
@@ -41,6 +65,8 @@ interface Split {
   leftG: number;
   leftH: number;
   leftC: number;
+  /** Categorical splits: the bins going left, as a bitset. */
+  catBins?: Uint32Array;
 }
 
 interface Leaf {
@@ -54,38 +80,19 @@ interface Leaf {
   split: Split | null;
 }
 
-const STRIDE = 256 * 3;
-
-/**
- * Sums of gradient, hessian and count per (feature, bin) for the rows
- * `rows[start:end]` (ascending, so memory is read in order); each row's gradient
- * and hessian are loaded once for all features.
- */
-function buildHistogram(binned: readonly Uint8Array[], g: Float32Array, h: Float32Array, rows: Uint32Array, start: number, end: number): Float64Array {
-  const features = binned.length;
-  const hist = new Float64Array(features * STRIDE);
-  for (let k = start; k < end; k++) {
-    const i = rows[k]!;
-    const gi = g[i]!;
-    const hi = h[i]!;
-    for (let f = 0; f < features; f++) {
-      const o = f * STRIDE + binned[f]![i]! * 3;
-      hist[o]! += gi;
-      hist[o + 1]! += hi;
-      hist[o + 2]! += 1;
-    }
-  }
-  return hist;
-}
-
-function bestSplit(hist: Float64Array, binsPerFeature: readonly number[], G: number, H: number, C: number, p: TreeParams): Split | null {
+function bestSplit(hist: Float64Array, data: BinnedData, G: number, H: number, C: number, p: TreeParams): Split | null {
   const score = (g: number, h: number) => (g * g) / (h + p.l2);
   const parent = score(G, H);
   let best: Split | null = null;
-  for (let f = 0; f < binsPerFeature.length; f++) {
+  for (let f = 0; f < data.features; f++) {
     if (p.featureMask && p.featureMask[f] === 0) continue;
-    const base = f * STRIDE;
-    const bins = binsPerFeature[f]!;
+    if (data.categorical[f] === 1) {
+      const s = bestCategoricalSplit(hist, f, data.binsPerFeature[f]!, G, H, C, p);
+      if (s && (best === null || s.gain > best.gain)) best = s;
+      continue;
+    }
+    const base = f * HIST_STRIDE;
+    const bins = data.binsPerFeature[f]!;
     const mo = base + MISSING_BIN * 3;
     const mg = hist[mo]!;
     const mh = hist[mo + 1]!;
@@ -114,22 +121,35 @@ function bestSplit(hist: Float64Array, binsPerFeature: readonly number[], G: num
   return best;
 }
 
+/** Whether bin `b` goes left under a split (MISSING_BIN follows missingLeft). */
+function goesLeft(s: Split, b: number): boolean {
+  if (b === MISSING_BIN) return s.missingLeft;
+  if (s.catBins) return (s.catBins[b >>> 5]! & (1 << (b & 31))) !== 0;
+  return b <= s.bin;
+}
+
+/** A grown tree and where its leaves' rows ended up: (start, end, value) per leaf, over positions of `rows`. */
+export interface GrownTree {
+  readonly tree: Tree;
+  readonly segments: number[];
+}
+
 /**
- * Grows one tree. `rows` (ascending) is reordered in place so each leaf's rows are contiguous;
- * `leafOfRow` gets each row's leaf value, for updating predictions without a pass
- * down the tree.
+ * Grows one tree on the gradients `gh` (interleaved g, h per row) of the rows
+ * `rows[0:count]` (ascending), which the kernels reorder in place so each leaf's
+ * rows are contiguous and still ascending. `leafValue`, when given, replaces
+ * the Newton step as a leaf's value (before the learning rate) — for losses like L1.
  */
 export function growTree(
-  binned: readonly Uint8Array[],
-  binsPerFeature: readonly number[],
-  rawThresholds: readonly Float64Array[],
-  g: Float32Array,
-  h: Float32Array,
+  data: BinnedData,
+  gh: Float32Array,
   rows: Uint32Array,
+  count: number,
+  kernels: BoostKernels,
   learningRate: number,
   p: TreeParams,
-  onLeaf: (value: number, rows: Uint32Array, start: number, end: number) => void,
-): Tree {
+  leafValue?: (rows: Uint32Array, start: number, end: number) => number,
+): GrownTree {
   const feature: number[] = [];
   const thresholdBin: number[] = [];
   const threshold: number[] = [];
@@ -138,6 +158,9 @@ export function growTree(
   const right: number[] = [];
   const value: number[] = [];
   const gains: number[] = [];
+  const catStart: number[] = [];
+  const catCount: number[] = [];
+  const categories: number[] = [];
   const newNode = () => {
     feature.push(-1);
     thresholdBin.push(0);
@@ -147,22 +170,21 @@ export function growTree(
     right.push(-1);
     value.push(0);
     gains.push(0);
+    catStart.push(0);
+    catCount.push(0);
     return feature.length - 1;
   };
 
   let G = 0;
   let H = 0;
-  for (let k = 0; k < rows.length; k++) {
-    G += g[rows[k]!]!;
-    H += h[rows[k]!]!;
+  for (let k = 0; k < count; k++) {
+    G += gh[2 * rows[k]!]!;
+    H += gh[2 * rows[k]! + 1]!;
   }
-  // `rows` arrives ascending; stable partitions keep every leaf ascending.
-  const scratch = new Uint32Array(rows.length);
-  const root: Leaf = { node: newNode(), start: 0, end: rows.length, g: G, h: H, depth: 0, hist: buildHistogram(binned, g, h, rows, 0, rows.length), split: null };
+  const root: Leaf = { node: newNode(), start: 0, end: count, g: G, h: H, depth: 0, hist: kernels.histogram(0, count), split: null };
   const canSplit = (leaf: Leaf) => (p.maxDepth === null || leaf.depth < p.maxDepth) && leaf.end - leaf.start >= 2 * p.minSamplesLeaf;
-  root.split = canSplit(root) ? bestSplit(root.hist, binsPerFeature, G, H, rows.length, p) : null;
+  root.split = canSplit(root) ? bestSplit(root.hist, data, G, H, count, p) : null;
   const open: Leaf[] = [root];
-  const done: Leaf[] = [];
   let leaves = 1;
 
   while (leaves < p.maxLeafNodes) {
@@ -171,53 +193,46 @@ export function growTree(
     if (bestIndex < 0) break;
     const leaf = open.splice(bestIndex, 1)[0]!;
     const s = leaf.split!;
-    // Partition the leaf's rows, left ones first, keeping their order (stable), so
-    // every leaf's rows stay ascending and histograms read memory in order.
-    const col = binned[s.feature]!;
-    let write = leaf.start;
-    let spilled = 0;
-    const bin = s.bin;
-    const missingGoesLeft = s.missingLeft ? 1 : 0;
-    for (let k = leaf.start; k < leaf.end; k++) {
-      const r = rows[k]!;
-      const b = col[r]!;
-      // Branch-free: which side a row goes is unpredictable, so write it to both
-      // and advance only the matching cursor (the split bin is always below MISSING_BIN).
-      const left = +(b <= bin) | (missingGoesLeft & +(b === MISSING_BIN));
-      rows[write] = r;
-      scratch[spilled] = r;
-      write += left;
-      spilled += 1 - left;
-    }
-    rows.set(scratch.subarray(0, spilled), write);
-    const mid = write;
+    // Partition the leaf's rows, left ones first, keeping their order (stable).
+    const side = new Uint8Array(256);
+    for (let b = 0; b < 256; b++) side[b] = goesLeft(s, b) ? 1 : 0;
+    const f = s.feature;
+    const mid = leaf.start + kernels.partition(leaf.start, leaf.end, f, side);
     const n = leaf.node;
-    feature[n] = s.feature;
-    thresholdBin[n] = s.bin;
-    threshold[n] = rawThresholds[s.feature]![s.bin]!;
+    feature[n] = f;
     missingLeft[n] = s.missingLeft ? 1 : 0;
     gains[n] = s.gain;
+    if (s.catBins) {
+      catStart[n] = categories.length;
+      const values = data.binValues[f]!;
+      for (let b = 0; b < data.binsPerFeature[f]!; b++) if (side[b] === 1) categories.push(values[b]!);
+      catCount[n] = categories.length - catStart[n]!;
+    } else {
+      thresholdBin[n] = s.bin;
+      threshold[n] = data.binValues[f]![s.bin]!;
+    }
     const l: Leaf = { node: newNode(), start: leaf.start, end: mid, g: s.leftG, h: s.leftH, depth: leaf.depth + 1, hist: new Float64Array(0), split: null };
     const r: Leaf = { node: newNode(), start: mid, end: leaf.end, g: leaf.g - s.leftG, h: leaf.h - s.leftH, depth: leaf.depth + 1, hist: new Float64Array(0), split: null };
     left[n] = l.node;
     right[n] = r.node;
     // Build the smaller child's histogram; the larger one is the parent's minus it.
     const [small, large] = l.end - l.start <= r.end - r.start ? [l, r] : [r, l];
-    small.hist = buildHistogram(binned, g, h, rows, small.start, small.end);
+    small.hist = kernels.histogram(small.start, small.end);
     large.hist = leaf.hist;
     for (let k = 0; k < large.hist.length; k++) large.hist[k]! -= small.hist[k]!;
     for (const child of [l, r]) {
-      child.split = canSplit(child) ? bestSplit(child.hist, binsPerFeature, child.g, child.h, child.end - child.start, p) : null;
+      child.split = canSplit(child) ? bestSplit(child.hist, data, child.g, child.h, child.end - child.start, p) : null;
       open.push(child);
     }
     leaves++;
   }
-  for (const leaf of [...open, ...done]) {
-    const v = (-leaf.g / (leaf.h + p.l2)) * learningRate;
+  const segments: number[] = [];
+  for (const leaf of open) {
+    const v = (leafValue ? leafValue(rows, leaf.start, leaf.end) : -leaf.g / (leaf.h + p.l2)) * learningRate;
     value[leaf.node] = v;
-    onLeaf(v, rows, leaf.start, leaf.end);
+    segments.push(leaf.start, leaf.end, v);
   }
-  return {
+  const tree: Tree = {
     feature: Int32Array.from(feature),
     thresholdBin: Int32Array.from(thresholdBin),
     threshold: Float64Array.from(threshold),
@@ -226,7 +241,25 @@ export function growTree(
     right: Int32Array.from(right),
     value: Float64Array.from(value),
     gain: Float64Array.from(gains),
+    catStart: Int32Array.from(catStart),
+    catCount: Int32Array.from(catCount),
+    categories: Float64Array.from(categories),
   };
+  return { tree, segments };
+}
+
+/** Whether a category value is in node n's left set (binary search over the ascending slice). */
+function inLeftSet(tree: Tree, n: number, v: number): boolean {
+  let lo = tree.catStart[n]!;
+  let hi = lo + tree.catCount[n]!;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const c = tree.categories[mid]!;
+    if (c === v) return true;
+    if (c < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
 }
 
 /** The tree's output for row `i` of raw (unbinned) feature columns; NaN is missing. */
@@ -234,17 +267,61 @@ export function predictRaw(tree: Tree, columns: readonly ArrayLike<number>[], i:
   let n = 0;
   while (tree.left[n]! >= 0) {
     const v = columns[tree.feature[n]!]![i]!;
-    n = Number.isNaN(v) ? (tree.missingLeft[n] ? tree.left[n]! : tree.right[n]!) : v <= tree.threshold[n]! ? tree.left[n]! : tree.right[n]!;
+    let goLeft: boolean;
+    if (Number.isNaN(v)) goLeft = tree.missingLeft[n] === 1;
+    else if (tree.catCount[n]! > 0) goLeft = inLeftSet(tree, n, v);
+    else goLeft = v <= tree.threshold[n]!;
+    n = goLeft ? tree.left[n]! : tree.right[n]!;
   }
   return tree.value[n]!;
 }
 
-/** The tree's output for row `i` of binned columns (validation during training). */
-export function predictBinned(tree: Tree, binned: readonly Uint8Array[], i: number): number {
+/** Per categorical node, its left bins as a bitset (for predicting binned rows while training). */
+export function categoryBitsets(tree: Tree, data: BinnedData): Map<number, Uint32Array> {
+  const out = new Map<number, Uint32Array>();
+  for (let n = 0; n < tree.feature.length; n++) {
+    if (tree.left[n]! < 0 || tree.catCount[n] === 0) continue;
+    const bits = new Uint32Array(CATEGORY_WORDS);
+    const values = data.binValues[tree.feature[n]!]!;
+    for (let b = 0; b < values.length; b++) if (inLeftSet(tree, n, values[b]!)) bits[b >>> 5]! |= 1 << (b & 31);
+    out.set(n, bits);
+  }
+  return out;
+}
+
+/** The tree's output for row `i` of the binned matrix (validation during training). */
+export function predictBinned(tree: Tree, data: BinnedData, i: number, bitsets: Map<number, Uint32Array>): number {
   let n = 0;
+  const base = i * data.features;
   while (tree.left[n]! >= 0) {
-    const b = binned[tree.feature[n]!]![i]!;
-    n = b === MISSING_BIN ? (tree.missingLeft[n] ? tree.left[n]! : tree.right[n]!) : b <= tree.thresholdBin[n]! ? tree.left[n]! : tree.right[n]!;
+    const b = data.matrix[base + tree.feature[n]!]!;
+    let goLeft: boolean;
+    if (b === MISSING_BIN) goLeft = tree.missingLeft[n] === 1;
+    else if (tree.catCount[n]! > 0) goLeft = (bitsets.get(n)![b >>> 5]! & (1 << (b & 31))) !== 0;
+    else goLeft = b <= tree.thresholdBin[n]!;
+    n = goLeft ? tree.left[n]! : tree.right[n]!;
   }
   return tree.value[n]!;
+}
+
+/** Adds the tree's output to `score` for each of `rows` of the binned matrix (validation rows while training). */
+export function addTreeBinned(tree: Tree, data: BinnedData, rows: Uint32Array, score: Float64Array, bitsets: Map<number, Uint32Array>): void {
+  if (bitsets.size > 0) {
+    for (let k = 0; k < rows.length; k++) score[rows[k]!]! += predictBinned(tree, data, rows[k]!, bitsets);
+    return;
+  }
+  // Numeric splits only: the plain walk, without the categorical test.
+  const { left, right, feature, thresholdBin, missingLeft, value } = tree;
+  const matrix = data.matrix;
+  const F = data.features;
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    const base = i * F;
+    let n = 0;
+    while (left[n]! >= 0) {
+      const b = matrix[base + feature[n]!]!;
+      n = (b === MISSING_BIN ? missingLeft[n] === 1 : b <= thresholdBin[n]!) ? left[n]! : right[n]!;
+    }
+    score[i]! += value[n]!;
+  }
 }
