@@ -26,8 +26,8 @@ export function bootstrapInterval(rows: number, statistic: (indices: Uint32Array
 }
 
 /** Picks `indices` out of an array. */
-export function take(values: Float64Array, indices: Uint32Array): Float64Array {
-  const out = new Float64Array(indices.length);
-  for (let i = 0; i < indices.length; i++) out[i] = values[indices[i]!]!;
+export function take(values: Float64Array, indices: Uint32Array, stride = 1): Float64Array {
+  const out = new Float64Array(indices.length * stride);
+  for (let k = 0; k < indices.length; k++) for (let c = 0; c < stride; c++) out[k * stride + c] = values[indices[k]! * stride + c]!;
   return out;
 }

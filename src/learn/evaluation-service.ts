@@ -6,10 +6,10 @@ import type { DataEngine } from '../data/duckdb-engine.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { Actor, TrackingService } from '../tracking/tracking-service.js';
 import { bootstrapInterval, take } from './bootstrap.js';
-import { evaluatePredictions } from './evaluate.js';
-import { rmse, rocAuc } from './metrics.js';
+import { argmaxClasses, evaluatePredictions } from './evaluate.js';
+import { accuracy, rmse, rocAuc } from './metrics.js';
 import { loadModel, readModelArtifact, type LoadedModel } from './model-artifact.js';
-import { parseTarget, readFeatures } from './train-service.js';
+import { classTarget, parseTarget, readFeatures } from './train-service.js';
 
 export interface EvaluateInput {
   /** The training run whose model to evaluate. */
@@ -72,7 +72,10 @@ export class EvaluationService {
     if (other && other.model.artifact.training.target !== a.training.target) {
       throw invalidArgument(`The models predict different targets ('${a.training.target}' and '${other.model.artifact.training.target}'); compare models of the same target.`);
     }
-    const target = parseTarget(a.training.target, version.columns);
+    const parsed = parseTarget(a.training.target, version.columns);
+    // Labels the model never saw read as missing, so those rows are left out.
+    const target = a.classes ? classTarget(parsed, a.classes) : parsed;
+    const K = a.task === 'multiclass' ? a.classes!.length : 1;
     const path = await datasets.parquetPath(version);
     const experiment = await tracking.ensureExperiment(actor, 'evaluate');
     const run = await tracking.createRun(actor, { experimentId: experiment.experimentId, runName: `evaluate ${a.learner} on ${ref}`, tags: [{ key: 'orchard.kind', value: 'evaluate' }] });
@@ -80,7 +83,7 @@ export class EvaluationService {
     try {
       const data = await engine.withConnection((c) => readFeatures(c, path, a.transform, target.sql, input.sliceBy));
       const p = model.predictFeatures(data.features);
-      const metrics = evaluatePredictions(a.task, data.target, p);
+      const metrics = evaluatePredictions(a.task, data.target, p, Math.max(2, K));
       const result: { -readonly [K in keyof EvaluationResult]: EvaluationResult[K] } = { runId, dataset: ref, rows: data.target.length, metrics };
       const logged: { key: string; value: number }[] = Object.entries(metrics).map(([key, value]) => ({ key, value }));
 
@@ -90,7 +93,7 @@ export class EvaluationService {
         labels.forEach((l, i) => (groups.get(l) ?? groups.set(l, []).get(l)!).push(i));
         const items = [...groups].sort(([x], [y]) => x.localeCompare(y)).map(([value, rows]) => {
           const idx = Uint32Array.from(rows);
-          return { value, rows: rows.length, metrics: evaluatePredictions(a.task, take(data.target, idx), take(p, idx)) };
+          return { value, rows: rows.length, metrics: evaluatePredictions(a.task, take(data.target, idx), take(p, idx, K), Math.max(2, K)) };
         });
         result.slices = { column: input.sliceBy, items };
         for (const item of items) for (const [k, v] of Object.entries(item.metrics)) logged.push({ key: `slice/${item.value.replace(/[^\w\-. /]/gu, '_').slice(0, 100)}/${k}`, value: v });
@@ -100,12 +103,12 @@ export class EvaluationService {
         const other_ = await engine.withConnection((c) => readFeatures(c, path, other.model.artifact.transform, target.sql));
         if (other_.target.length !== data.target.length) throw new OrchardError('INTERNAL', 'The two models read different rows of the same dataset.');
         const q = other.model.predictFeatures(other_.features);
-        const metric = a.task === 'binary' ? 'auc' : 'rmse';
-        const score = (y: Float64Array, s: Float64Array) => (a.task === 'binary' ? rocAuc(y, s) : rmse(y, s));
+        const metric = a.task === 'binary' ? 'auc' : a.task === 'multiclass' ? 'accuracy' : 'rmse';
+        const score = (y: Float64Array, s: Float64Array) => (a.task === 'binary' ? rocAuc(y, s) : a.task === 'multiclass' ? accuracy(y, argmaxClasses(s, K)) : rmse(y, s));
         const difference = score(data.target, p) - score(data.target, q);
         const ci = bootstrapInterval(data.target.length, (idx) => {
           const y = take(data.target, idx);
-          return score(y, take(p, idx)) - score(y, take(q, idx));
+          return score(y, take(p, idx, K)) - score(y, take(q, idx, K));
         }, { rounds: input.rounds ?? 200, seed: input.seed ?? 0 });
         result.comparison = { against: input.against, metric, difference, ...ci };
         logged.push({ key: `diff_${metric}`, value: difference }, { key: `diff_${metric}_low`, value: ci.low }, { key: `diff_${metric}_high`, value: ci.high });

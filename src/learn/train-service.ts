@@ -28,6 +28,11 @@ export interface TrainInput {
   readonly features?: TransformSpec;
   readonly experiment?: string;
   readonly runName?: string;
+  /**
+   * What to predict; inferred when absent: a categorical target is binary (2 labels) or
+   * multiclass, a numeric one binary when it is 0 or 1, else regression.
+   */
+  readonly task?: Task;
 }
 
 export interface TrainResult {
@@ -88,24 +93,30 @@ export class TrainService {
       const trainPath = await datasets.parquetPath(version);
       const fitted = await engine.withConnection((c) => fitTransform(c, `read_parquet(${literal(trainPath)})`, spec, ref));
       progress('reading features');
-      const train = await engine.withConnection((c) => readFeatures(c, trainPath, fitted, target.sql));
-      const task: Task = inferTask(train.target);
+      const resolved = await engine.withConnection((c) => resolveTask(c, trainPath, target, input.task));
+      const train = await engine.withConnection((c) => readFeatures(c, trainPath, fitted, resolved.target.sql));
+      const task: Task = resolved.task ?? inferTask(train.target);
+      if (task === 'binary' && !resolved.classes) checkBinary(train.target, target.name);
+      const classes = resolved.classes;
+      const K = task === 'multiclass' ? classes!.length : 2;
       if (!l.tasks.includes(task)) throw invalidArgument(`Learner ${l.name} does not do ${task}; it does ${l.tasks.join(', ')}.`);
       progress(`training ${l.name} (${task}) on ${train.target.length.toLocaleString('en-US')} rows × ${fitted.features.length} features`);
       const losses: { key: string; value: number; step: number }[] = [];
       const started = clock.now();
-      const state = await l.fit({ features: train.features, featureNames: fitted.features, target: train.target }, task, params, {
+      const categorical = fitted.features.map((f) => fitted.steps.some((step) => step.op === 'ordinal' && step.column === f));
+      const trainingData = { features: train.features, featureNames: fitted.features, target: train.target, categorical, ...(task === 'multiclass' ? { classes: K } : {}) };
+      const state = await l.fit(trainingData, task, params, {
         onIteration: (iteration, loss) => losses.push({ key: 'loss', value: loss, step: iteration }),
       });
       const trainSeconds = (clock.now() - started) / 1000;
       const metrics: Record<string, number> = { train_seconds: trainSeconds, train_rows: train.target.length };
       const predictTrain = l.predict(state, train.features);
-      for (const [k, v] of Object.entries(evaluatePredictions(task, train.target, predictTrain))) metrics[`train_${k}`] = v;
+      for (const [k, v] of Object.entries(evaluatePredictions(task, train.target, predictTrain, K))) metrics[`train_${k}`] = v;
       if (testVersion) {
         progress(`evaluating on ${testVersion.name}@${testVersion.version}`);
         const testPath = await datasets.parquetPath(testVersion);
-        const test = await engine.withConnection((c) => readFeatures(c, testPath, fitted, target.sql));
-        for (const [k, v] of Object.entries(evaluatePredictions(task, test.target, l.predict(state, test.features)))) metrics[`test_${k}`] = v;
+        const test = await engine.withConnection((c) => readFeatures(c, testPath, fitted, resolved.target.sql));
+        for (const [k, v] of Object.entries(evaluatePredictions(task, test.target, l.predict(state, test.features), K))) metrics[`test_${k}`] = v;
         metrics.test_rows = test.target.length;
       }
       const importance = l.importance?.(state);
@@ -117,8 +128,9 @@ export class TrainService {
         signature: {
           inputs: fitted.inputs.map((name) => ({ name, kind: version.columns.find((c) => c.name === name)?.kind ?? 'numeric' })),
           target: target.name,
-          output: task === 'binary' ? 'probability' : 'value',
+          output: task === 'binary' ? 'probability' : task === 'multiclass' ? 'probabilities' : 'value',
         },
+        ...(classes ? { classes } : {}),
         transform: fitted,
         state: l.save(state),
         training: { dataset: ref, target: input.target, rows: train.target.length, runId, trainedAt: clock.now() },
@@ -157,19 +169,59 @@ export class TrainService {
   }
 }
 
+/** The target as training reads it: `sql` gives a number (a class index once classes are known). */
+export interface TargetSpec {
+  readonly name: string;
+  readonly sql: string;
+  /** The label as written in the data, for finding classes. */
+  readonly label: string;
+  /** Whether the label is a category (text) rather than a number. */
+  readonly categorical: boolean;
+  readonly uses: Set<string>;
+}
+
+/** Most classes a classifier is trained for. */
+export const MAX_CLASSES = 1000;
+
 /** `delay` → the column; `delayed=delay > 15` → an expression over columns. */
-export function parseTarget(text: string, columns: readonly ColumnSchema[]): { name: string; sql: string; uses: Set<string> } {
+export function parseTarget(text: string, columns: readonly ColumnSchema[]): TargetSpec {
   const names = columns.map((c) => c.name);
   const eq = text.indexOf('=');
   if (eq < 0) {
     const column = columns.find((c) => c.name === text);
     if (!column) throw invalidArgument(`The target \`${text}\` is not a column; columns are ${names.join(', ')}. Derive one with --target "name=expression", e.g. "delayed=delay > 15".`);
-    return { name: text, sql: `${ident(text)}::double`, uses: new Set([text]) };
+    const categorical = column.kind === 'categorical' || column.kind === 'text';
+    return { name: text, sql: categorical ? 'NULL::double' : `${ident(text)}::double`, label: categorical ? `${ident(text)}::varchar` : `${ident(text)}::double::varchar`, categorical, uses: new Set([text]) };
   }
   const name = text.slice(0, eq).trim();
   const expr = parseExpression(text.slice(eq + 1), names);
   const numeric = new Set(columns.filter((c) => c.kind === 'integer' || c.kind === 'numeric' || c.kind === 'boolean').map((c) => c.name));
-  return { name, sql: `(${toSql(expr, numeric)})::double`, uses: columnsOf(expr) };
+  const sql = `(${toSql(expr, numeric)})::double`;
+  return { name, sql, label: `${sql}::varchar`, categorical: false, uses: columnsOf(expr) };
+}
+
+/** The target as class indices 0…K−1 of `classes` (labels not among them read as missing). */
+export function classTarget(target: TargetSpec, classes: readonly string[]): TargetSpec {
+  const cases = classes.map((c, i) => `when ${literal(c)} then ${i}`).join(' ');
+  return { ...target, sql: `(case ${target.label} ${cases} end)::double` };
+}
+
+/** The distinct labels of the target in a Parquet file, sorted; at most MAX_CLASSES + 1 are read. */
+export async function distinctLabels(connection: DuckDBConnection, path: string, target: TargetSpec): Promise<string[]> {
+  const reader = await connection.runAndReadAll(`select distinct ${target.label} as l from read_parquet(${literal(path)}) where l is not null order by l limit ${MAX_CLASSES + 1}`);
+  return (reader.getColumnsJS()[0] ?? []).map(String);
+}
+
+/** Decides the task and, for classification of labels, the classes; refuses targets nothing can be learnt from. */
+export async function resolveTask(connection: DuckDBConnection, path: string, target: TargetSpec, requested: Task | undefined): Promise<{ task: Task | null; classes?: string[]; target: TargetSpec }> {
+  if (!target.categorical && requested !== 'multiclass') return { task: requested ?? null, target };
+  if (target.categorical && requested === 'regression') throw invalidArgument(`The target \`${target.name}\` holds categories; regression needs numbers. Use --task binary or multiclass, or a numeric target.`);
+  const classes = await distinctLabels(connection, path, target);
+  if (classes.length < 2) throw invalidArgument(`The target \`${target.name}\` has ${classes.length === 0 ? 'no values' : `a single class (${classes[0]})`}; a classifier needs at least two.`);
+  if (classes.length > MAX_CLASSES) throw invalidArgument(`The target \`${target.name}\` has more than ${MAX_CLASSES} classes; group rare ones or predict a coarser target.`);
+  const task: Task = requested ?? (classes.length === 2 ? 'binary' : 'multiclass');
+  if (task === 'binary' && classes.length !== 2) throw invalidArgument(`The target \`${target.name}\` has ${classes.length} classes, not 2; use --task multiclass.`);
+  return { task, classes, target: classTarget(target, classes) };
 }
 
 /** Default features: numbers as they are, categories as ordinal codes, datetimes as parts; the target's columns left out. */
@@ -193,15 +245,14 @@ export function autoFeatures(columns: readonly ColumnSchema[], exclude: Readonly
 }
 
 function inferTask(target: Float64Array): Task {
-  let binary = true;
+  for (let i = 0; i < target.length; i++) if (target[i] !== 0 && target[i] !== 1) return 'regression';
+  return 'binary';
+}
+
+function checkBinary(target: Float64Array, name: string): void {
   for (let i = 0; i < target.length; i++) {
-    const v = target[i]!;
-    if (v !== 0 && v !== 1) {
-      binary = false;
-      break;
-    }
+    if (target[i] !== 0 && target[i] !== 1) throw invalidArgument(`A binary target must be 0 or 1; \`${name}\` is ${target[i]} in row ${i + 1}. Use --task regression or multiclass, or derive a 0/1 target ("name=expression").`);
   }
-  return binary ? 'binary' : 'regression';
 }
 
 export async function readFeatures(connection: DuckDBConnection, path: string, fitted: FittedTransform, targetSql: string, extra?: string): Promise<{ features: Float64Array[]; target: Float64Array; extra?: unknown[] }> {

@@ -53,6 +53,37 @@ describe('training runs', () => {
     expect(stored.signature).toEqual({ inputs: [{ name: 'day', kind: 'datetime' }, { name: 'city', kind: 'categorical' }, { name: 'size', kind: 'integer' }], target: 'pricey', output: 'probability' });
   });
 
+  it('trains a multiclass classifier on a categorical target, with classes in the artifact and per-class probabilities', async () => {
+    // city is predictable from price per size (oslo is three times dearer) only partly; the classes are the four cities.
+    const result = await s.platform.training.train(actor, { data: 'homes-train', target: 'city', learner: 'gbdt', params: { max_iter: '20' }, test: 'homes-test' });
+    expect(result.artifact.task).toBe('multiclass');
+    expect(result.artifact.classes).toEqual(['lima', 'oslo', 'pune', 'rome']);
+    expect(result.artifact.signature.output).toBe('probabilities');
+    expect(result.metrics.test_accuracy).toBeGreaterThan(0.25);
+    expect(result.metrics.test_f1_macro).toBeGreaterThan(0);
+    expect(Number.isFinite(result.metrics.test_log_loss)).toBe(true);
+    const model = loadModel(result.artifact);
+    const p = model.predict(rows.slice(0, 10).map(({ day, size, price }) => ({ day, size, price: Number.isNaN(price) ? null : price })));
+    expect(p.length).toBe(40);
+    for (let i = 0; i < 10; i++) expect(p[4 * i]! + p[4 * i + 1]! + p[4 * i + 2]! + p[4 * i + 3]!).toBeCloseTo(1, 12);
+    // A two-label text target is binary, the second label (sorted) being class 1.
+    const two = await s.platform.training.train(actor, { data: 'homes-train', target: 'big=size > 100', learner: 'logistic' });
+    expect(two.artifact.task).toBe('binary');
+  });
+
+  it('refuses targets nothing can be learnt from: one class, more than 1000 classes, categories for regression', async () => {
+    const big = ['id,x', ...Array.from({ length: 1500 }, (_, i) => `c${i},${i}`)].join('\n');
+    writeFileSync(join(s.home, 'ids.csv'), big);
+    await s.platform.datasets.ingest(actor, { name: 'ids', source: 'ids.csv', cwd: s.home });
+    await expect(s.platform.training.train(actor, { data: 'ids', target: 'id', learner: 'gbdt', experiment: 'refusals' })).rejects.toThrow(/more than 1000 classes; group rare ones/);
+    const one = ['kind,x', ...Array.from({ length: 50 }, (_, i) => `same,${i}`)].join('\n');
+    writeFileSync(join(s.home, 'one.csv'), one);
+    await s.platform.datasets.ingest(actor, { name: 'one', source: 'one.csv', cwd: s.home });
+    await expect(s.platform.training.train(actor, { data: 'one', target: 'kind', learner: 'gbdt', experiment: 'refusals' })).rejects.toThrow(/a single class \(same\); a classifier needs at least two/);
+    await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'city', learner: 'gbdt', task: 'regression', experiment: 'refusals' })).rejects.toThrow(/holds categories; regression needs numbers/);
+    await expect(s.platform.training.train(actor, { data: 'homes-train', target: 'size', learner: 'gbdt', task: 'binary', experiment: 'refusals' })).rejects.toThrow(/A binary target must be 0 or 1; `size` is/);
+  });
+
   it('trains a regressor on a numeric column and drops rows whose target is missing', async () => {
     const result = await s.platform.training.train(actor, { data: 'homes-train', target: 'price', learner: 'gbdt', test: 'homes-test' });
     expect(result.artifact.task).toBe('regression');

@@ -19,9 +19,13 @@ export function registerTrainCommand(program: Command): void {
     .option('--test <dataset>', 'evaluation dataset version')
     .option('--features <file>', 'feature transform spec JSON (default: numbers, ordinal categories, date parts)')
     .option('-e, --experiment <name>', 'experiment for the run', 'train')
+    .option('--task <task>', 'binary, multiclass or regression (default: inferred from the target)')
     .option('--json', 'print JSON')
     .action(
-      withContext(async (ctx, opts: { data: string; target: string; learner: string; param?: string[]; test?: string; features?: string; experiment: string; json?: boolean }) => {
+      withContext(async (ctx, opts: { data: string; target: string; learner: string; param?: string[]; test?: string; features?: string; experiment: string; task?: string; json?: boolean }) => {
+        const tasks = ['binary', 'multiclass', 'regression'] as const;
+        if (opts.task !== undefined && !(tasks as readonly string[]).includes(opts.task)) throw invalidArgument(`--task must be one of ${tasks.join(', ')}, got '${opts.task}'.`);
+        const task = opts.task as (typeof tasks)[number] | undefined;
         const params: Record<string, string> = {};
         for (const p of opts.param ?? []) {
           const eq = p.indexOf('=');
@@ -41,7 +45,7 @@ export function registerTrainCommand(program: Command): void {
         const platform = await ctx.platform();
         const result = await platform.training.train(
           { name: `local:${ctx.config.user}` },
-          { data: opts.data, target: opts.target, learner: opts.learner, params, test: opts.test, features, experiment: opts.experiment },
+          { data: opts.data, target: opts.target, learner: opts.learner, params, test: opts.test, features, experiment: opts.experiment, ...(task ? { task } : {}) },
           stageReporter(),
         );
         if (opts.json) return ctx.out(json({ runId: result.runId, model: result.digest, metrics: result.metrics }));
