@@ -64,6 +64,8 @@ export function rowsToColumns(rows: readonly Readonly<Record<string, unknown>>[]
     rows.forEach((r, i) => {
       const n = numberOf(r[name]);
       if (n === undefined) issues.add({ code: 'invalid_type', path: [i, name], message: `is ${JSON.stringify(r[name])}, not a number` });
+      else if ((type === 'int32' || type === 'int64') && !Number.isInteger(n)) issues.add({ code: 'invalid_value', path: [i, name], message: `is ${Number.isNaN(n) ? 'missing' : n}; the model's ${type} input ${name} takes whole numbers and no missing value` });
+      else if (type === 'bool' && n !== 0 && n !== 1) issues.add({ code: 'invalid_value', path: [i, name], message: `is ${JSON.stringify(r[name])}; the model's bool input ${name} takes true/false or 0/1` });
       out[i] = n ?? Number.NaN;
     });
     return out;

@@ -33,6 +33,7 @@ export type Attribute =
   | { readonly float: number }
   | { readonly floats: readonly number[] }
   | { readonly string: string }
+  | { readonly strings: readonly string[] }
   | { readonly tensor: Tensor };
 
 /** A dimension: a fixed size, or a symbolic name such as `N` for the batch. */
@@ -81,6 +82,7 @@ function attributeProto(name: string, a: Attribute): InstanceType<typeof onnx.At
   if ('float' in a) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: a.float });
   if ('floats' in a) return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: [...a.floats] });
   if ('string' in a) return onnx.AttributeProto.create({ name, type: T.STRING, s: utf8.encode(a.string) });
+  if ('strings' in a) return onnx.AttributeProto.create({ name, type: T.STRINGS, strings: a.strings.map((x) => utf8.encode(x)) });
   return onnx.AttributeProto.create({ name, type: T.TENSOR, t: tensorProto(name, a.tensor) });
 }
 
