@@ -125,9 +125,12 @@ export class OnnxGraph {
     return name;
   }
 
-  /** Declares `value` a graph output (it must be produced by a node under that exact name). */
-  output(name: string, type: ElemType, shape: readonly Dim[]): string {
-    this.#outputs.push(valueInfo(name, type, shape));
+  /**
+   * Declares `name` a graph output (a node must produce it under that exact name);
+   * without a type, ONNX Runtime infers it (sequences and maps, say).
+   */
+  output(name: string, type?: ElemType, shape: readonly Dim[] = []): string {
+    this.#outputs.push(type === undefined ? onnx.ValueInfoProto.create({ name }) : valueInfo(name, type, shape));
     return name;
   }
 

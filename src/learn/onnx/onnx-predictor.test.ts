@@ -99,6 +99,21 @@ describe('the ONNX predictor on foreign models', () => {
     await predictor.close();
   });
 
+  it('refuses to read a label in place of probabilities given as a sequence of maps (ZipMap)', async () => {
+    const g = new OnnxGraph('zipmap');
+    const x = g.input('x', 'float', ['N', 2]);
+    g.node('ArgMax', [x], ['=label'], { axis: { int: 1 }, keepdims: { int: 0 } });
+    g.node('ZipMap', [x], ['=output_probability'], { classlabels_int64s: { ints: [0, 1] } }, 'ai.onnx.ml');
+    g.output('label', 'int64', ['N']);
+    g.output('output_probability');
+    const bytes = model(g, { '': 21, 'ai.onnx.ml': 3 });
+    await expect(loadOnnxPredictor(bytes)).rejects.toThrow("gives its probabilities as output_probability, a sequence of maps (ZipMap), which Orchard cannot read; export it with tensor probabilities (skl2onnx: options={'zipmap': False}), or pass output: 'label' to read another output.");
+    const labels = await loadOnnxPredictor(bytes, { output: 'label' });
+    // Columns: row 0 is (0.2, 0.8), row 1 is (0.9, 0.1).
+    expect([...(await labels.predictFeatures([[0.2, 0.9], [0.8, 0.1]]))]).toEqual([1, 0]);
+    await labels.close();
+  });
+
   it('refuses models it cannot feed tabular rows, bytes that are not ONNX, and missing files', async () => {
     const g = new OnnxGraph('image');
     const x = g.input('pixels', 'float', ['N', 3, 4, 4]);

@@ -101,8 +101,8 @@ function plan(ort: typeof Ort, session: Ort.InferenceSession, metadata: Record<s
     if (bad.length > 0) throw invalidArgument(`${where} has input(s) ${bad.map(describe).join(', ')}; ${tabular}.`);
   } else if (inputs[0]!.type === 'string' || inputs[0]!.type === 'bool') throw invalidArgument(`${where} takes a ${inputs[0]!.type} matrix ${describe(inputs[0]!)}; a [N, F] input must be numeric.`);
 
-  const transform = metadata[ONNX_METADATA.transform] ? (JSON.parse(metadata[ONNX_METADATA.transform]!) as FittedTransform) : null;
-  const metaNames = metadata[ONNX_METADATA.featureNames] ? (JSON.parse(metadata[ONNX_METADATA.featureNames]!) as string[]) : null;
+  const transform = metadataJson<FittedTransform>(metadata, ONNX_METADATA.transform, where);
+  const metaNames = metadataJson<string[]>(metadata, ONNX_METADATA.featureNames, where);
   const featureCount = layout === 'matrix' ? fixed(inputs[0]!.shape[1]) : inputs.length;
   const featureNames = layout === 'columns' ? inputs.map((i) => i.name) : (options.featureNames ?? metaNames ?? null);
   if (layout === 'matrix' && featureNames && featureCount !== null && featureNames.length !== featureCount) {
@@ -112,6 +112,11 @@ function plan(ort: typeof Ort, session: Ort.InferenceSession, metadata: Record<s
   const tensors = outputs.filter((o) => o.type !== 'non-tensor');
   if (options.output !== undefined && !tensors.some((o) => o.name === options.output)) {
     throw invalidArgument(`${where} has no tensor output named ${options.output}; its outputs are ${outputs.map(describe).join(', ')}.`);
+  }
+  const zipped = outputs.find((o) => o.type === 'non-tensor' && PROBABILITY.test(o.name));
+  if (options.output === undefined && zipped && !tensors.some((o) => PROBABILITY.test(o.name))) {
+    // A classifier whose probabilities are a sequence of maps (ZipMap): reading its label instead would be silently different.
+    throw invalidArgument(`${where} gives its probabilities as ${zipped.name}, a sequence of maps (ZipMap), which Orchard cannot read; export it with tensor probabilities (skl2onnx: options={'zipmap': False}), or pass output: '${tensors[0]?.name ?? 'label'}' to read another output.`);
   }
   const chosen = tensors.find((o) => o.name === options.output) ?? tensors.find((o) => PROBABILITY.test(o.name)) ?? tensors[0];
   if (!chosen) throw invalidArgument(`${where} has no tensor output (its outputs are ${outputs.map(describe).join(', ')}); export it with tensor outputs, e.g. without ZipMap.`);
@@ -187,6 +192,16 @@ function plan(ort: typeof Ort, session: Ort.InferenceSession, metadata: Record<s
     },
     close: () => session.release(),
   };
+}
+
+function metadataJson<T>(metadata: Record<string, string>, key: string, where: string): T | null {
+  const text = metadata[key];
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new OrchardError('INVALID_ARGUMENT', `${where} has metadata ${key} that is not JSON (${(cause as Error).message}); remove it or write it as Orchard's export does.`, { cause });
+  }
 }
 
 /** An output tensor → Orchard's shape: n numbers, or n × K row-major; column 1 of a binary [n, 2] probability pair. */
