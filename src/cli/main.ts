@@ -4,6 +4,7 @@ import { OrchardError } from '../core/errors.js';
 import { createCliContext, type CliContext } from './context.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerExperimentCommands } from './commands/experiments.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerTrainCommand(program);
   registerEvaluateCommand(program);
+  registerExportCommand(program);
   registerTokenCommands(program);
   return program;
 }

@@ -8,7 +8,7 @@ import type { Actor, TrackingService } from '../tracking/tracking-service.js';
 import { bootstrapInterval, take } from './bootstrap.js';
 import { argmaxClasses, evaluatePredictions } from './evaluate.js';
 import { accuracy, rmse, rocAuc } from './metrics.js';
-import { loadModel, readModelArtifact, type LoadedModel } from './model-artifact.js';
+import { loadModel, readModelArtifact, type LoadedModel, type ModelArtifact } from './model-artifact.js';
 import { classTarget, parseTarget, readFeatures } from './train-service.js';
 
 export interface EvaluateInput {
@@ -52,11 +52,19 @@ export class EvaluationService {
 
   /** The model a training run stored. */
   async modelOfRun(runId: string): Promise<{ model: LoadedModel; digest: string }> {
+    const { artifact, digest } = await this.artifactOfRun(runId);
+    return { model: loadModel(artifact), digest };
+  }
+
+  /**
+   * The model artifact a training run stored, not loaded (its learner need not be registered here).
+   * @throws OrchardError `NOT_FOUND` for an unknown run, `INVALID_ARGUMENT` for a run without a model.
+   */
+  async artifactOfRun(runId: string): Promise<{ artifact: ModelArtifact; digest: string }> {
     const run = await this.#deps.tracking.getRun(runId);
     const digest = run.tags.find((t) => t.key === 'orchard.model')?.value;
     if (!digest) throw invalidArgument(`Run ${runId} stored no model (it has no orchard.model tag); pass the id of a finished training run.`, { runId });
-    const artifact = readModelArtifact((await this.#deps.content.read(digest)).toString('utf8'), digest);
-    return { model: loadModel(artifact), digest };
+    return { artifact: readModelArtifact((await this.#deps.content.read(digest)).toString('utf8'), digest), digest };
   }
 
   async evaluate(actor: Actor, input: EvaluateInput): Promise<EvaluationResult> {

@@ -10,3 +10,6 @@ export type { DatasetVersion, ColumnSchema, ColumnKind } from '../data/types.js'
 export type { DatasetProfile, ColumnProfile } from '../data/profile.js';
 export type { DataSchema, Anomaly } from '../data/schema.js';
 export type { SplitSpec } from '../data/split.js';
+export { nativePredictor, type Predictor, type PredictionKind } from '../learn/predictor.js';
+export { loadOnnxPredictor, type OnnxPredictor, type OnnxPredictorOptions, type OnnxValueInfo } from '../learn/onnx/onnx-predictor.js';
+export { exportOnnx, type OnnxModel } from '../learn/onnx/export-onnx.js';
