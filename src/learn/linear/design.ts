@@ -29,7 +29,12 @@ export function design(features: readonly ArrayLike<number>[], centre: readonly 
     const c = centre[j]!;
     const s = scale[j]!;
     const missing = (mean[j]! - c) / s;
-    return Float64Array.from({ length: col.length }, (_, i) => (Number.isNaN(col[i]!) ? missing : (col[i]! - c) / s));
+    const out = new Float64Array(col.length);
+    for (let i = 0; i < col.length; i++) {
+      const v = col[i]!;
+      out[i] = Number.isNaN(v) ? missing : (v - c) / s;
+    }
+    return out;
   });
 }
 

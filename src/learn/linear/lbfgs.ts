@@ -15,6 +15,11 @@ export interface LbfgsOptions {
   readonly gradientTolerance: number;
   /** Pairs of past steps kept. */
   readonly memory: number;
+  /**
+   * Stop when an iteration lowers the objective by less than this fraction of it
+   * (scipy's `ftol`; default 1e-15, i.e. only at the limit of double precision).
+   */
+  readonly relativeDecreaseTolerance?: number;
   /** Per-coordinate L1 weights (≥ 0) added to the objective as Σ l1ᵢ·|xᵢ|; absent: none. */
   readonly l1?: Float64Array;
 }
@@ -132,7 +137,7 @@ export function lbfgs(
     g = gNew;
     value = valueNew;
     onIteration?.(iter, value);
-    if (improvement >= 0 && improvement < 1e-15 * Math.max(1, Math.abs(value))) return { x, value, iterations: iter, converged: true };
+    if (improvement >= 0 && improvement < (options.relativeDecreaseTolerance ?? 1e-15) * Math.max(1, Math.abs(value))) return { x, value, iterations: iter, converged: true };
   }
   return { x, value, iterations: options.maxIter, converged: norm(pseudoGradient(x, g, c, pg)) < options.gradientTolerance };
 }

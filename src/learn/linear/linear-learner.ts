@@ -2,7 +2,7 @@ import { OrchardError, invalidArgument, throwIfIssues, type Issue } from '../../
 import type { Learner, Task, TrainingData } from '../learner.js';
 import { elasticNetCoordinateDescent } from './coordinate-descent.js';
 import { checkTrainingData, design, standardise } from './design.js';
-import { lbfgs } from './lbfgs.js';
+import { lbfgs, type LbfgsOptions } from './lbfgs.js';
 import { LINEAR_DEFAULTS, LOGISTIC_DEFAULTS, leastSquaresOptions, logisticOptions, type LinearFitOptions } from './linear-params.js';
 import { singleScoreObjective, softmaxObjective } from './objectives.js';
 
@@ -64,7 +64,7 @@ export function fitLinear(data: TrainingData, task: Task, options: LinearFitOpti
     if (K * (p + 1) > MAX_MULTICLASS_COEFFICIENTS)
       throw invalidArgument(`A multiclass linear model with ${K} classes × (${p} features + 1) = ${(K * (p + 1)).toLocaleString('en-US')} coefficients is over the limit of ${MAX_MULTICLASS_COEFFICIENTS.toLocaleString('en-US')}; merge rare classes or use fewer features.`, { classes: K, features: p });
     const l1 = new Float64Array(size).fill(options.l1, 0, K * p);
-    const result = lbfgs(softmaxObjective(X, y, K, options.fitIntercept, options.l2), new Float64Array(size), { maxIter: options.maxIter, gradientTolerance: options.tol / n, memory: 10, l1 }, onIteration);
+    const result = lbfgs(softmaxObjective(X, y, K, options.fitIntercept, options.l2), new Float64Array(size), stopping('multiclass', y, options, l1), onIteration);
     const classWeights = Array.from({ length: K }, (_, k) => [...result.x.subarray(k * p, (k + 1) * p)]);
     const classIntercepts = Array.from({ length: K }, (_, k) => (options.fitIntercept ? result.x[K * p + k]! : shift(classWeights[k]!)));
     return { task, mean, scale, classWeights, classIntercepts };
@@ -79,23 +79,31 @@ export function fitLinear(data: TrainingData, task: Task, options: LinearFitOpti
   }
   const size = p + (options.fitIntercept ? 1 : 0);
   const l1 = new Float64Array(size).fill(options.l1, 0, p);
-  const result = lbfgs(singleScoreObjective(task, X, y, options.fitIntercept, options.l2), new Float64Array(size), { maxIter: options.maxIter, gradientTolerance: gradientTolerance(task, y, options.tol), memory: 10, l1 }, onIteration);
+  const result = lbfgs(singleScoreObjective(task, X, y, options.fitIntercept, options.l2), new Float64Array(size), stopping(task, y, options, l1), onIteration);
   const weights = [...result.x.subarray(0, p)];
   return { task, mean, scale, weights, intercept: options.fitIntercept ? result.x[p]! : shift(weights) };
 }
 
+/** scipy's L-BFGS-B `ftol` default (factr 1e7 × machine epsilon), which scikit-learn's lbfgs solver runs with. */
+const SCIPY_FTOL = 2.220446049250313e-9;
+
 /**
- * When L-BFGS stops. Logistic: scikit-learn's lbfgs rule, the summed objective's
- * gradient below tol, i.e. the mean objective's below tol/n. Least squares: the mean
- * objective's gradient below tol × the target's standard deviation, so the rule does
- * not depend on the target's units.
+ * When L-BFGS / OWL-QN stops. Logistic: scikit-learn's lbfgs rule, the summed
+ * objective's (pseudo-)gradient below tol, i.e. the mean objective's below tol/n.
+ * Least squares: the mean objective's gradient below tol × the target's standard
+ * deviation, so the rule does not depend on the target's units. Both also stop when an
+ * iteration lowers the objective by less than scipy's ftol relative at the default
+ * tol (1e-4), scaled in proportion to a smaller or larger tol.
  */
-function gradientTolerance(task: 'binary' | 'regression', y: Float64Array, tol: number): number {
+function stopping(task: Task, y: Float64Array, options: LinearFitOptions, l1: Float64Array): LbfgsOptions {
   const n = y.length;
-  if (task === 'binary') return tol / n;
-  const m = y.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(y.reduce((a, b) => a + (b - m) ** 2, 0) / n);
-  return tol * (sd > 0 ? sd : 1);
+  let gradientTolerance = options.tol / n;
+  if (task === 'regression') {
+    const m = y.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(y.reduce((a, b) => a + (b - m) ** 2, 0) / n);
+    gradientTolerance = options.tol * (sd > 0 ? sd : 1);
+  }
+  return { maxIter: options.maxIter, gradientTolerance, memory: 10, l1, relativeDecreaseTolerance: SCIPY_FTOL * (options.tol / 1e-4) };
 }
 
 export function predictLinear(state: LinearModelState, features: readonly ArrayLike<number>[]): Float64Array {

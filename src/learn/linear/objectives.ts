@@ -23,9 +23,10 @@ export function singleScoreObjective(kind: 'regression' | 'binary', X: readonly 
     if (kind === 'binary') {
       for (let i = 0; i < n; i++) {
         const z = margin[i]!;
-        // log(1 + e^z) − y z, computed stably.
-        loss += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - y[i]! * z;
-        residual[i] = 1 / (1 + Math.exp(-z)) - y[i]!;
+        // log(1 + e^z) − y z and the sigmoid, both from e^−|z| (stable, one exponential).
+        const e = Math.exp(-Math.abs(z));
+        loss += (z > 0 ? z : 0) + Math.log1p(e) - y[i]! * z;
+        residual[i] = (z >= 0 ? 1 / (1 + e) : e / (1 + e)) - y[i]!;
       }
     } else {
       for (let i = 0; i < n; i++) {
