@@ -1,11 +1,13 @@
 /**
- * Orchard's GBDT against scikit-learn's HistGradientBoostingClassifier, default
- * parameters on both sides, same rows and features:
+ * Orchard's learners against scikit-learn, default parameters on both sides, same rows
+ * and features: GBDT against HistGradientBoostingClassifier, and logistic regression
+ * against LogisticRegression (lbfgs, C=1) on the features standardised the same way.
+ * Problems:
  *  - flights: train January–April (1M rows sampled), test May; features hour,
  *    weekday, month, distance, origin, destination; target delay > 15 minutes;
  *  - a generated classification set (10 informative features, 200k rows).
  * scikit-learn runs through Debian's /usr/bin/python3 (apt-get install python3-sklearn);
- * without it the comparison is skipped and said so. `npm run bench -- learn [--rows=N]`.
+ * without it the comparison is skipped and said so. `npm run bench -- learn [--rows=N] [--learners=gbdt,logistic]`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,17 +18,21 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { gaussian, seededRandom } from '../src/core/random.js';
 import { flightsPath } from '../src/data/sample-data.js';
 import { fitGbdt, predictGbdt } from '../src/learn/gbdt/gbdt.js';
+import { logisticLearner } from '../src/learn/linear/linear-learner.js';
 import { rocAuc } from '../src/learn/metrics.js';
 import { parseOptions, UsageError } from './support/parse-options.js';
 import { formatRatio } from './support/stats.js';
 
 const PYTHON = '/usr/bin/python3';
-const OPTIONS = { rows: 'training rows of flights (default 1000000)' };
+const OPTIONS = { rows: 'training rows of flights (default 1000000)', learners: 'comma-separated learners to compare: gbdt, logistic (default both)' };
+const LEARNERS = ['gbdt', 'logistic'];
 
 interface Side {
   seconds: number;
   iterations: number;
   auc: number;
+  /** Whether the optimiser met its tolerance before max_iter (logistic regression only). */
+  converged?: boolean;
 }
 
 interface Problem {
@@ -76,52 +82,87 @@ function generated(rows: number, seed: number): Problem {
   return { name: `generated (${rows.toLocaleString('en-US')} train rows, 10 features)`, train: make(rows), test: make(Math.floor(rows / 4)) };
 }
 
-function orchard(p: Problem): Side {
+function orchardGbdt(p: Problem): Side {
   const started = performance.now();
   const model = fitGbdt(p.train.slice(0, -1), p.train[p.train.length - 1]!, { objective: 'binary' });
   const seconds = (performance.now() - started) / 1000;
   return { seconds, iterations: model.trees.length, auc: rocAuc(p.test[p.test.length - 1]!, predictGbdt(model, p.test.slice(0, -1))) };
 }
 
-function sklearn(p: Problem, dir: string): Side {
+async function orchardLogistic(p: Problem): Promise<Side> {
+  const features = p.train.slice(0, -1);
+  let iterations = 0;
+  const started = performance.now();
+  const state = await logisticLearner.fit({ features, featureNames: features.map((_, j) => `x${j}`), target: p.train[p.train.length - 1]! }, 'binary', {}, { onIteration: (i) => (iterations = i) });
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, iterations, auc: rocAuc(p.test[p.test.length - 1]!, logisticLearner.predict(state, p.test.slice(0, -1))), converged: iterations < Number(logisticLearner.defaults.max_iter) };
+}
+
+/** Writes the problem once as CSV (features…, target) for the scikit-learn scripts. */
+function writeCsv(p: Problem, dir: string): { train: string; test: string } {
   const csv = (cols: Float64Array[], file: string) => {
     const n = cols[0]!.length;
     const lines: string[] = new Array(n);
     for (let i = 0; i < n; i++) lines[i] = cols.map((c) => (Number.isNaN(c[i]!) ? 'nan' : String(c[i]))).join(',');
     writeFileSync(join(dir, file), lines.join('\n'));
+    return join(dir, file);
   };
-  csv(p.train, 'train.csv');
-  csv(p.test, 'test.csv');
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'learn', 'sklearn_hgb.py');
-  const out = spawnSync(PYTHON, [script, join(dir, 'train.csv'), join(dir, 'test.csv')], { encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`scikit-learn baseline failed: ${out.stderr}`);
+  return { train: csv(p.train, 'train.csv'), test: csv(p.test, 'test.csv') };
+}
+
+function sklearn(script: string, files: { train: string; test: string }): Side {
+  const path = join(dirname(fileURLToPath(import.meta.url)), 'learn', script);
+  const out = spawnSync(PYTHON, [path, files.train, files.test], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`scikit-learn baseline ${script} failed: ${out.stderr}`);
   return JSON.parse(out.stdout.trim().split('\n').pop()!) as Side;
+}
+
+function compare(out: (line?: string) => void, o: Side, s: Side): void {
+  const auc = o.auc - s.auc;
+  const time = o.seconds / s.seconds;
+  out(`  AUC difference ${auc >= 0 ? '+' : ''}${auc.toFixed(4)} (target ≥ −0.005: ${auc >= -0.005 ? 'MET' : 'MISSED'}); fit time ${formatRatio(time)} scikit-learn's (target ≤ 2x: ${time <= 2 ? 'MET' : 'MISSED'})`);
 }
 
 export async function run(args: string[]): Promise<void> {
   const options = parseOptions(args, OPTIONS, 'learn');
   const rows = Number(options.get('rows') ?? 1_000_000);
   if (!Number.isInteger(rows) || rows < 1000) throw new UsageError(`--rows must be a whole number ≥ 1000, got '${String(options.get('rows'))}'.`);
+  const learners = String(options.get('learners') ?? LEARNERS.join(',')).split(',');
+  const unknown = learners.filter((l) => !LEARNERS.includes(l));
+  if (unknown.length > 0) throw new UsageError(`--learners takes ${LEARNERS.join(', ')}; got '${unknown.join(', ')}'.`);
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const withSklearn = sklearnAvailable();
   out(`learn bench: node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (!withSklearn) out(`scikit-learn comparison skipped: ${PYTHON} cannot import sklearn (install it with: apt-get install python3-sklearn).`);
-  out('default parameters on both sides; fit time only (data already in memory)');
+  out('default parameters on both sides; fit time only (data already in memory; for logistic regression, standardising included on both sides)');
   out();
   const dir = mkdtempSync(join(tmpdir(), 'orchard-bench-learn-'));
   try {
     for (const problem of [await flights(rows), generated(200_000, 7)]) {
-      process.stderr.write(`  … ${problem.name}: Orchard GBDT\n`);
-      const o = orchard(problem);
       out(`${problem.name}`);
-      out(`  Orchard gbdt        fit ${o.seconds.toFixed(2)} s, ${o.iterations} iterations, test AUC ${o.auc.toFixed(4)}`);
-      if (withSklearn) {
-        process.stderr.write(`  … ${problem.name}: scikit-learn\n`);
-        const s = sklearn(problem, dir);
-        out(`  scikit-learn HGB    fit ${s.seconds.toFixed(2)} s, ${s.iterations} iterations, test AUC ${s.auc.toFixed(4)}`);
-        const auc = o.auc - s.auc;
-        const time = o.seconds / s.seconds;
-        out(`  AUC difference ${auc >= 0 ? '+' : ''}${auc.toFixed(4)} (target ≥ −0.005: ${auc >= -0.005 ? 'MET' : 'MISSED'}); fit time ${formatRatio(time)} scikit-learn's (target ≤ 2x: ${time <= 2 ? 'MET' : 'MISSED'})`);
+      const files = withSklearn ? writeCsv(problem, dir) : undefined;
+      if (learners.includes('gbdt')) {
+        process.stderr.write(`  … ${problem.name}: Orchard GBDT\n`);
+        const o = orchardGbdt(problem);
+        out(`  Orchard gbdt        fit ${o.seconds.toFixed(2)} s, ${o.iterations} iterations, test AUC ${o.auc.toFixed(4)}`);
+        if (files) {
+          process.stderr.write(`  … ${problem.name}: scikit-learn HGB\n`);
+          const s = sklearn('sklearn_hgb.py', files);
+          out(`  scikit-learn HGB    fit ${s.seconds.toFixed(2)} s, ${s.iterations} iterations, test AUC ${s.auc.toFixed(4)}`);
+          compare(out, o, s);
+        }
+      }
+      if (learners.includes('logistic')) {
+        process.stderr.write(`  … ${problem.name}: Orchard logistic\n`);
+        const ol = await orchardLogistic(problem);
+        const converged = (side: Side) => (side.converged ? 'converged' : 'stopped at max_iter');
+        out(`  Orchard logistic    fit ${ol.seconds.toFixed(2)} s, ${ol.iterations} iterations (${converged(ol)}), test AUC ${ol.auc.toFixed(4)}`);
+        if (files) {
+          process.stderr.write(`  … ${problem.name}: scikit-learn LogisticRegression\n`);
+          const sl = sklearn('sklearn_logistic.py', files);
+          out(`  scikit-learn logreg fit ${sl.seconds.toFixed(2)} s, ${sl.iterations} iterations (${converged(sl)}), test AUC ${sl.auc.toFixed(4)}`);
+          compare(out, ol, sl);
+        }
       }
       out();
     }

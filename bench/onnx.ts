@@ -90,7 +90,7 @@ export async function run(args: string[]): Promise<void> {
   progress('fitting gbdt and logistic on 50,000 rows');
   const models = [
     { name: 'gbdt (100 trees)', artifact: artifact(gbdtLearner, fitGbdt(train.features, train.target, { objective: 'binary', earlyStopping: false })) },
-    { name: 'logistic', artifact: artifact(logisticLearner, fitLinear({ features: train.features, featureNames: FEATURES, target: train.target }, 'binary', 1e-4, 200)) },
+    { name: 'logistic', artifact: artifact(logisticLearner, fitLinear({ features: train.features, featureNames: FEATURES, target: train.target }, 'binary', { penalty: 'l2', l1: 0, l2: 1e-4, fitIntercept: true, maxIter: 200, tol: 1e-4 })) },
   ];
   for (const m of models) {
     progress(`${m.name}: export and predict`);

@@ -1,12 +1,17 @@
-import { OrchardError } from '../../core/errors.js';
-import type { Learner, TrainingData } from '../learner.js';
-import { lbfgs } from './lbfgs.js';
+import { OrchardError, invalidArgument, throwIfIssues, type Issue } from '../../core/errors.js';
+import type { Learner, Task, TrainingData } from '../learner.js';
+import { elasticNetCoordinateDescent } from './coordinate-descent.js';
+import { checkTrainingData, design, standardise } from './design.js';
+import { lbfgs, type LbfgsOptions } from './lbfgs.js';
+import { LINEAR_DEFAULTS, LOGISTIC_DEFAULTS, leastSquaresOptions, logisticOptions, type LinearFitOptions } from './linear-params.js';
+import { singleScoreObjective, softmaxObjective } from './objectives.js';
 
 /**
- * Linear models on standardised features: least squares (regression) or logistic
- * (binary), with an L2 penalty `alpha/2 · ‖w‖²` on the weights (not the intercept),
- * fitted by L-BFGS. Missing values are replaced by the training mean (0 after
- * standardisation).
+ * A fitted linear model with one score (regression, binary): prediction =
+ * intercept + Σⱼ weights[j]·(x[j] − mean[j]) / scale[j], a missing x[j] counting as
+ * mean[j]; binary models pass it through the logistic function. `weights` are the
+ * coefficients of the standardised features. This shape is stable: models saved
+ * before penalties and multinomial models existed load and predict unchanged.
  */
 export interface LinearState {
   readonly task: 'binary' | 'regression';
@@ -16,73 +21,95 @@ export interface LinearState {
   readonly intercept: number;
 }
 
-function standardise(features: readonly Float64Array[]): { mean: number[]; scale: number[] } {
-  const mean: number[] = [];
-  const scale: number[] = [];
-  for (const col of features) {
-    let s = 0;
-    let n = 0;
-    for (let i = 0; i < col.length; i++) if (!Number.isNaN(col[i]!)) (s += col[i]!), n++;
-    const m = n === 0 ? 0 : s / n;
-    let v = 0;
-    for (let i = 0; i < col.length; i++) if (!Number.isNaN(col[i]!)) v += (col[i]! - m) ** 2;
-    const sd = n === 0 ? 0 : Math.sqrt(v / n);
-    mean.push(m);
-    scale.push(sd > 0 ? sd : 1);
-  }
-  return { mean, scale };
+/**
+ * A multinomial logistic model: for class k, score_k = classIntercepts[k] +
+ * Σⱼ classWeights[k][j]·(x[j] − mean[j]) / scale[j] (classWeights is K × p), and the
+ * class probabilities are softmax(score).
+ */
+export interface MultinomialState {
+  readonly task: 'multiclass';
+  readonly mean: number[];
+  readonly scale: number[];
+  readonly classWeights: number[][];
+  readonly classIntercepts: number[];
 }
 
-function design(features: readonly ArrayLike<number>[], mean: readonly number[], scale: readonly number[]): Float64Array[] {
-  return features.map((col, j) => Float64Array.from({ length: col.length }, (_, i) => (Number.isNaN(col[i]!) ? 0 : (col[i]! - mean[j]!) / scale[j]!)));
-}
+export type LinearModelState = LinearState | MultinomialState;
 
-export function fitLinear(data: TrainingData, task: 'binary' | 'regression', alpha: number, maxIter: number, onIteration?: (i: number, loss: number) => void): LinearState {
+/** Coefficients of a multinomial model at most: L-BFGS keeps about 20 vectors of this size. */
+export const MAX_MULTICLASS_COEFFICIENTS = 1_000_000;
+
+/**
+ * Fits a linear model on standardised features. Solvers: cyclic coordinate descent
+ * for least squares with an L1 part; L-BFGS for smooth objectives (no penalty, L2);
+ * OWL-QN for logistic and multinomial objectives with an L1 part.
+ */
+export function fitLinear(data: TrainingData, task: Task, options: LinearFitOptions, onIteration?: (i: number, loss: number) => void): LinearModelState {
   const { mean, scale } = standardise(data.features);
-  const X = design(data.features, mean, scale);
+  const p = data.features.length;
+  const centre = options.fitIntercept ? mean : mean.map(() => 0);
+  const X = design(data.features, centre, mean, scale);
   const y = data.target;
   const n = y.length;
-  const p = X.length;
-  const margin = new Float64Array(n);
-  // Objective: mean loss + alpha/2 ‖w‖², parameters [w…, b].
-  const objective = (theta: Float64Array, grad: Float64Array) => {
-    margin.fill(theta[p]!);
-    for (let j = 0; j < p; j++) {
-      const w = theta[j]!;
-      const col = X[j]!;
-      for (let i = 0; i < n; i++) margin[i]! += w * col[i]!;
-    }
-    let loss = 0;
-    const residual = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const z = margin[i]!;
-      if (task === 'binary') {
-        // log(1 + e^z) − y z, computed stably.
-        loss += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - y[i]! * z;
-        residual[i] = 1 / (1 + Math.exp(-z)) - y[i]!;
-      } else {
-        const r = z - y[i]!;
-        loss += 0.5 * r * r;
-        residual[i] = r;
-      }
-    }
-    let penalty = 0;
-    for (let j = 0; j < p; j++) {
-      let gj = 0;
-      const col = X[j]!;
-      for (let i = 0; i < n; i++) gj += residual[i]! * col[i]!;
-      grad[j] = gj / n + alpha * theta[j]!;
-      penalty += 0.5 * alpha * theta[j]! ** 2;
-    }
-    grad[p] = residual.reduce((a, b) => a + b, 0) / n;
-    return loss / n + penalty;
+  // A model without intercept is fitted on uncentred columns; stored, its scores are
+  // written against the mean like any other, which moves Σ w·(mean − centre)/scale into the intercept.
+  const shift = (w: ArrayLike<number>) => {
+    let t = 0;
+    for (let j = 0; j < p; j++) t += (w[j]! * (mean[j]! - centre[j]!)) / scale[j]!;
+    return t;
   };
-  const result = lbfgs(objective, new Float64Array(p + 1), { maxIter, gradientTolerance: 1e-8, memory: 10 }, onIteration);
-  return { task, mean, scale, weights: [...result.x.subarray(0, p)], intercept: result.x[p]! };
+  if (task === 'multiclass') {
+    const K = data.classes!;
+    const size = K * p + (options.fitIntercept ? K : 0);
+    if (K * (p + 1) > MAX_MULTICLASS_COEFFICIENTS)
+      throw invalidArgument(`A multiclass linear model with ${K} classes × (${p} features + 1) = ${(K * (p + 1)).toLocaleString('en-US')} coefficients is over the limit of ${MAX_MULTICLASS_COEFFICIENTS.toLocaleString('en-US')}; merge rare classes or use fewer features.`, { classes: K, features: p });
+    const l1 = new Float64Array(size).fill(options.l1, 0, K * p);
+    const result = lbfgs(softmaxObjective(X, y, K, options.fitIntercept, options.l2), new Float64Array(size), stopping('multiclass', y, options, l1), onIteration);
+    const classWeights = Array.from({ length: K }, (_, k) => [...result.x.subarray(k * p, (k + 1) * p)]);
+    const classIntercepts = Array.from({ length: K }, (_, k) => (options.fitIntercept ? result.x[K * p + k]! : shift(classWeights[k]!)));
+    return { task, mean, scale, classWeights, classIntercepts };
+  }
+  if (task === 'regression' && options.l1 > 0) {
+    let yMean = 0;
+    if (options.fitIntercept) yMean = y.reduce((a, b) => a + b, 0) / n;
+    const yc = Float64Array.from(y, (v) => v - yMean);
+    const result = elasticNetCoordinateDescent(X, yc, { l1: options.l1, l2: options.l2, maxIter: options.maxIter, tol: options.tol }, onIteration);
+    const weights = [...result.weights];
+    return { task, mean, scale, weights, intercept: options.fitIntercept ? yMean : shift(weights) };
+  }
+  const size = p + (options.fitIntercept ? 1 : 0);
+  const l1 = new Float64Array(size).fill(options.l1, 0, p);
+  const result = lbfgs(singleScoreObjective(task, X, y, options.fitIntercept, options.l2), new Float64Array(size), stopping(task, y, options, l1), onIteration);
+  const weights = [...result.x.subarray(0, p)];
+  return { task, mean, scale, weights, intercept: options.fitIntercept ? result.x[p]! : shift(weights) };
 }
 
-export function predictLinear(state: LinearState, features: readonly ArrayLike<number>[]): Float64Array {
-  if (features.length !== state.weights.length) throw new OrchardError('INVALID_ARGUMENT', `The model takes ${state.weights.length} features; got ${features.length}.`);
+/** scipy's L-BFGS-B `ftol` default (factr 1e7 × machine epsilon), which scikit-learn's lbfgs solver runs with. */
+const SCIPY_FTOL = 2.220446049250313e-9;
+
+/**
+ * When L-BFGS / OWL-QN stops. Logistic: scikit-learn's lbfgs rule, the summed
+ * objective's (pseudo-)gradient below tol, i.e. the mean objective's below tol/n.
+ * Least squares: the mean objective's gradient below tol × the target's standard
+ * deviation, so the rule does not depend on the target's units. Both also stop when an
+ * iteration lowers the objective by less than scipy's ftol relative at the default
+ * tol (1e-4), scaled in proportion to a smaller or larger tol.
+ */
+function stopping(task: Task, y: Float64Array, options: LinearFitOptions, l1: Float64Array): LbfgsOptions {
+  const n = y.length;
+  let gradientTolerance = options.tol / n;
+  if (task === 'regression') {
+    const m = y.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(y.reduce((a, b) => a + (b - m) ** 2, 0) / n);
+    gradientTolerance = options.tol * (sd > 0 ? sd : 1);
+  }
+  return { maxIter: options.maxIter, gradientTolerance, memory: 10, l1, relativeDecreaseTolerance: SCIPY_FTOL * (options.tol / 1e-4) };
+}
+
+export function predictLinear(state: LinearModelState, features: readonly ArrayLike<number>[]): Float64Array {
+  const p = state.mean.length;
+  if (features.length !== p) throw new OrchardError('INVALID_ARGUMENT', `The model takes ${p} features; got ${features.length}.`);
+  if (state.task === 'multiclass') return predictMultinomial(state, features);
   const n = features[0]?.length ?? 0;
   const out = new Float64Array(n).fill(state.intercept);
   features.forEach((col, j) => {
@@ -94,37 +121,90 @@ export function predictLinear(state: LinearState, features: readonly ArrayLike<n
   return out;
 }
 
-function checked(p: Readonly<Record<string, unknown>>): { alpha: number; maxIter: number } {
-  const alpha = Number(p.alpha);
-  const maxIter = Number(p.max_iter);
-  if (!(alpha >= 0)) throw new OrchardError('INVALID_ARGUMENT', `Parameter alpha must be ≥ 0, got ${String(p.alpha)}.`);
-  if (!Number.isInteger(maxIter) || maxIter < 1) throw new OrchardError('INVALID_ARGUMENT', `Parameter max_iter must be a whole number ≥ 1, got ${String(p.max_iter)}.`);
-  return { alpha, maxIter };
+/** K probabilities per row, row-major; the largest score is subtracted before exponentiating. */
+function predictMultinomial(state: MultinomialState, features: readonly ArrayLike<number>[]): Float64Array {
+  const n = features[0]?.length ?? 0;
+  const K = state.classIntercepts.length;
+  const out = new Float64Array(n * K);
+  for (let k = 0; k < K; k++) {
+    const row = state.classWeights[k]!;
+    for (let i = 0; i < n; i++) out[i * K + k] = state.classIntercepts[k]!;
+    features.forEach((col, j) => {
+      const w = row[j]! / state.scale[j]!;
+      const m = state.mean[j]!;
+      for (let i = 0; i < n; i++) out[i * K + k]! += Number.isNaN(col[i]!) ? 0 : w * (col[i]! - m);
+    });
+  }
+  for (let i = 0; i < n; i++) {
+    let top = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < K; k++) top = Math.max(top, out[i * K + k]!);
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += out[i * K + k] = Math.exp(out[i * K + k]! - top);
+    for (let k = 0; k < K; k++) out[i * K + k]! /= sum;
+  }
+  return out;
 }
 
-/** A linear learner for one task; both share parameters, prediction and storage. */
-function linearFamily(name: string, task: 'binary' | 'regression'): Learner<LinearState> {
+const isNumbers = (v: unknown, length?: number): v is number[] => Array.isArray(v) && (length === undefined || v.length === length) && v.every((x) => typeof x === 'number');
+
+/**
+ * Checks a saved state's shape (as written by this learner, or by an earlier Orchard
+ * that knew only binary and regression) and returns it unchanged.
+ */
+export function loadLinearState(saved: unknown): LinearModelState {
+  const s = saved as Record<string, unknown> | null;
+  const issues: Issue[] = [];
+  const p = Array.isArray(s?.mean) ? s.mean.length : -1;
+  if (!isNumbers(s?.mean)) issues.push({ code: 'bad_mean', path: ['mean'], message: 'must be an array of numbers' });
+  if (!isNumbers(s?.scale, p)) issues.push({ code: 'bad_scale', path: ['scale'], message: `must be ${p} numbers, one per feature` });
+  if (s?.task === 'binary' || s?.task === 'regression') {
+    if (!isNumbers(s.weights, p)) issues.push({ code: 'bad_weights', path: ['weights'], message: `must be ${p} numbers, one per feature` });
+    if (typeof s.intercept !== 'number') issues.push({ code: 'bad_intercept', path: ['intercept'], message: 'must be a number' });
+  } else if (s?.task === 'multiclass') {
+    const K = Array.isArray(s.classIntercepts) ? s.classIntercepts.length : -1;
+    if (!isNumbers(s.classIntercepts) || K < 2) issues.push({ code: 'bad_class_intercepts', path: ['classIntercepts'], message: 'must be an array of at least 2 numbers, one per class' });
+    if (!Array.isArray(s.classWeights) || s.classWeights.length !== K || !s.classWeights.every((row) => isNumbers(row, p)))
+      issues.push({ code: 'bad_class_weights', path: ['classWeights'], message: `must be ${K} rows (one per class) of ${p} numbers (one per feature)` });
+  } else issues.push({ code: 'bad_task', path: ['task'], message: `must be binary, regression or multiclass, got ${JSON.stringify(s?.task)}` });
+  throwIfIssues('linear model state (the model artifact is damaged or not from a linear learner)', issues);
+  return saved as LinearModelState;
+}
+
+function importance(s: LinearModelState): Float64Array {
+  const abs = s.task === 'multiclass' ? s.mean.map((_, j) => s.classWeights.reduce((t, row) => t + Math.abs(row[j]!), 0)) : s.weights.map(Math.abs);
+  const total = abs.reduce((a, b) => a + b, 0) || 1;
+  return Float64Array.from(abs, (v) => v / total);
+}
+
+/** A linear learner; both share standardisation, solvers, prediction and storage. */
+function linearFamily(name: string, tasks: readonly Task[], defaults: Learner['defaults'], options: (p: Readonly<Record<string, unknown>>, rows: number) => LinearFitOptions): Learner<LinearModelState> {
   return {
     name,
-    tasks: [task],
-    defaults: { alpha: 0.0001, max_iter: 200 },
-    fit: (data, _task, p, hooks) => {
-      const { alpha, maxIter } = checked(p);
-      return fitLinear(data, task, alpha, maxIter, hooks.onIteration);
+    tasks,
+    defaults,
+    fit: (data, task, p, hooks) => {
+      if (!tasks.includes(task)) throw invalidArgument(`Learner ${name} does not do ${task}; it does ${tasks.join(', ')}.`);
+      const resolved = options({ ...defaults, ...p }, data.target.length);
+      checkTrainingData(name, data, task);
+      return fitLinear(data, task, resolved, hooks.onIteration);
     },
     predict: predictLinear,
+    // The state is plain JSON numbers, which round-trip exactly.
     save: (s) => s,
-    load: (saved) => saved as LinearState,
-    importance: (s) => {
-      const abs = s.weights.map(Math.abs);
-      const total = abs.reduce((a, b) => a + b, 0) || 1;
-      return Float64Array.from(abs, (v) => v / total);
-    },
+    load: loadLinearState,
+    importance,
   };
 }
 
-/** Logistic regression (binary), L2-penalised, on standardised features. */
-export const logisticLearner = linearFamily('logistic', 'binary');
+/**
+ * Logistic regression, binary or multinomial (softmax), on standardised features, with
+ * scikit-learn's LogisticRegression parameters: penalty (none, l2, l1, elasticnet), C,
+ * l1_ratio, max_iter, tol, fit_intercept.
+ */
+export const logisticLearner = linearFamily('logistic', ['binary', 'multiclass'], LOGISTIC_DEFAULTS, logisticOptions);
 
-/** Ridge-penalised least squares (regression) on standardised features. */
-export const linearLearner = linearFamily('linear', 'regression');
+/**
+ * Least squares on standardised features with scikit-learn's ElasticNet parameters:
+ * penalty (none, l2 = Ridge, l1 = Lasso, elasticnet), alpha, l1_ratio, max_iter, tol, fit_intercept.
+ */
+export const linearLearner = linearFamily('linear', ['regression'], LINEAR_DEFAULTS, (p) => leastSquaresOptions(p));

@@ -3,7 +3,7 @@ import { seededRandom } from '../../core/random.js';
 import { fitGbdt, predictGbdt, type GbdtModel } from '../gbdt/gbdt.js';
 import { gbdtLearner } from '../gbdt/gbdt-learner.js';
 import type { Task } from '../learner.js';
-import { fitLinear, predictLinear } from '../linear/linear-learner.js';
+import { type LinearState, fitLinear, predictLinear } from '../linear/linear-learner.js';
 import type { ModelArtifact } from '../model-artifact.js';
 import { exportOnnx, ONNX_METADATA } from './export-onnx.js';
 import { readOnnxMetadata } from './onnx-graph.js';
@@ -140,7 +140,7 @@ describe('ONNX export of linear and logistic', () => {
     it(`${learner}: standardisation and mean imputation of NaN agree with Orchard on 10,000 rows`, async () => {
       const train = synthetic(7, 5000);
       const y = targetOf(train, task, 8);
-      const state = fitLinear({ features: train, featureNames: NAMES, target: y }, task, 1e-4, 100);
+      const state = fitLinear({ features: train, featureNames: NAMES, target: y }, task, { penalty: 'l2', l1: 0, l2: 1e-4, fitIntercept: true, maxIter: 100, tol: 1e-4 }) as LinearState;
       const rows = probeRows(null, 9);
       // Some rows with every feature missing: the prediction is the intercept alone.
       for (const c of rows) c.fill(Number.NaN, 0, 50);
