@@ -24,7 +24,7 @@ function artifactOf(learner: string, task: Task, saved: unknown): ModelArtifact 
     learner,
     task,
     params: {},
-    signature: { inputs: NAMES.map((name) => ({ name, kind: 'numeric' })), target: 'y', output: task === 'binary' ? 'probability' : 'value' },
+    signature: { inputs: NAMES.map((name) => ({ name, kind: 'numeric' })), target: 'y', output: task === 'binary' ? 'probability' : task === 'multiclass' ? 'probabilities' : 'value' },
     transform: { orchardTransform: 1, fittedOn: 'synthetic@1', inputs: NAMES, steps: [], features: NAMES },
     state: saved,
     training: { dataset: 'synthetic@1', target: 'y', rows: ROWS, runId: null, trainedAt: 0 },
@@ -124,6 +124,20 @@ describe('ONNX export of gbdt', () => {
     });
   }
 
+  it('multiclass with a categorical feature: class probabilities agree, category sets and unseen categories route as in Orchard', async () => {
+    const train = synthetic(11, 6000);
+    const y = Float64Array.from(targetOf(train, 'regression', 12), (v, i) => (Number.isNaN(train[3]![i]!) ? 2 : v > 240 ? 1 : train[3]![i]! % 2));
+    const model = fitGbdt(train, y, { objective: 'multiclass', classes: 3, categoricalFeatures: [3], maxIter: 25, learningRate: 0.2, earlyStopping: false });
+    expect(model.trees.some((t) => t.catCount.some((c, n) => c > 0 && t.left[n]! >= 0))).toBe(true);
+    const rows = probeRows(model, 13);
+    // Categories never seen in training (7, 9) go right in Orchard; the export must agree.
+    for (let i = ROWS - 200; i < ROWS; i++) rows[3]![i] = i % 2 ? 7 : 9;
+    const expected = predictGbdt(model, rows);
+    const actual = await onnxPredictions(artifactOf('gbdt', 'multiclass', gbdtLearner.save(model)), rows);
+    expect(actual.length).toBe(3 * ROWS);
+    expect(maxRelativeError(actual, expected)).toBeLessThan(1e-9);
+  });
+
   it('exports a model whose first tree is a single leaf', async () => {
     const train = synthetic(4, 500);
     const model = fitGbdt(train, targetOf(train, 'regression', 5), { objective: 'regression', maxIter: 3, earlyStopping: false, minSamplesLeaf: 1 });
@@ -176,5 +190,18 @@ describe('exported model', () => {
 
   it('refuses learners without a converter, naming the ones that have one', () => {
     expect(() => exportOnnx({ ...artifactOf('gbdt', 'binary', {}), learner: 'knn' })).toThrow("Models of learner 'knn' cannot be exported to ONNX; the learners with an ONNX converter are gbdt, linear, logistic.");
+  });
+});
+
+describe('ONNX export of multinomial logistic regression', () => {
+  it('agrees with Orchard on 10,000 rows of three-class probabilities', async () => {
+    const train = synthetic(21, 5000);
+    const y = Float64Array.from(targetOf(train, 'regression', 22), (v) => (v < 200 ? 0 : v < 300 ? 1 : 2));
+    const state = fitLinear({ features: train, featureNames: NAMES, target: y, classes: 3 }, 'multiclass', { penalty: 'l2', l1: 0, l2: 1e-4, fitIntercept: true, maxIter: 100, tol: 1e-4 });
+    const rows = probeRows(null, 23);
+    const expected = predictLinear(state, rows);
+    const actual = await onnxPredictions(artifactOf('logistic', 'multiclass', state), rows);
+    expect(actual.length).toBe(3 * ROWS);
+    expect(maxRelativeError(actual, expected)).toBeLessThan(1e-9);
   });
 });

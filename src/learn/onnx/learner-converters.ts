@@ -1,7 +1,7 @@
 import { invalidArgument } from '../../core/errors.js';
 import { gbdtLearner } from '../gbdt/gbdt-learner.js';
 import type { Task } from '../learner.js';
-import { linearLearner, type LinearState } from '../linear/linear-learner.js';
+import { linearLearner, type LinearModelState } from '../linear/linear-learner.js';
 import type { ModelArtifact } from '../model-artifact.js';
 import type { OnnxGraph } from './onnx-graph.js';
 import { treeEnsembleAttributes } from './tree-ensemble.js';
@@ -30,10 +30,9 @@ const double = (values: readonly number[], dims: readonly number[] = [values.len
  */
 export const gbdtConverter: OnnxConverter = (artifact, graph, input, features) => {
   const model = gbdtLearner.load(artifact.state);
-  if (artifact.task === 'multiclass') throw invalidArgument('gbdt multiclass models cannot be exported to ONNX yet; binary and regression models can.');
   if (model.features !== features) throw invalidArgument(`The gbdt model takes ${model.features} features but its transform makes ${features}; the artifact is inconsistent.`);
-  const targets = 1;
-  const baselines = [model.baseline];
+  const baselines = model.baselines ?? [model.baseline];
+  const targets = baselines.length;
   const trees = model.trees.map((tree, t) => ({ tree, target: t % targets }));
   const [sums] = graph.node('TreeEnsemble', [input], ['tree_sums'], treeEnsembleAttributes(trees, targets, features), 'ai.onnx.ml');
   const baseline = graph.constant('baseline', double(baselines));
@@ -47,18 +46,23 @@ export const gbdtConverter: OnnxConverter = (artifact, graph, input, features) =
  * Sub → Where(IsNaN) → MatMul → Add → link, in double.
  */
 export const linearConverter: OnnxConverter = (artifact, graph, input, features) => {
-  const state = linearLearner.load(artifact.state) as LinearState;
-  if (artifact.task === 'multiclass') throw invalidArgument(`${artifact.learner} multiclass models cannot be exported to ONNX yet; binary and regression models can.`);
-  if (state.weights.length !== features) throw invalidArgument(`The ${artifact.learner} model takes ${state.weights.length} features but its transform makes ${features}; the artifact is inconsistent.`);
+  const state = linearLearner.load(artifact.state) as LinearModelState;
+  if (state.mean.length !== features) throw invalidArgument(`The ${artifact.learner} model takes ${state.mean.length} features but its transform makes ${features}; the artifact is inconsistent.`);
+  // One column of coefficients per score (K for multinomial), the same division
+  // Orchard's predictLinear does, so the products match bit for bit.
+  const weights = state.task === 'multiclass' ? state.classWeights : [state.weights];
+  const intercepts = state.task === 'multiclass' ? state.classIntercepts : [state.intercept];
+  const width = intercepts.length;
+  const matrix: number[] = [];
+  for (let j = 0; j < features; j++) for (let k = 0; k < width; k++) matrix.push(weights[k]![j]! / state.scale[j]!);
   const mean = graph.constant('mean', double(state.mean, [1, features]));
-  // The same division Orchard's predictLinear does, so the products match bit for bit.
-  const coefficients = graph.constant('coefficients', double(state.weights.map((w, j) => w / state.scale[j]!), [features, 1]));
+  const coefficients = graph.constant('coefficients', double(matrix, [features, width]));
   const zero = graph.constant('zero', double([0], []));
-  const intercept = graph.constant('intercept', double([state.intercept], [1]));
+  const intercept = graph.constant('intercept', double(intercepts, [width]));
   const [centred] = graph.node('Sub', [input, mean], ['centred']);
   const [missing] = graph.node('IsNaN', [input], ['missing']);
   const [imputed] = graph.node('Where', [missing!, zero, centred!], ['imputed']);
   const [product] = graph.node('MatMul', [imputed!, coefficients], ['product']);
   const [scores] = graph.node('Add', [product!, intercept], ['scores']);
-  return { value: link(graph, scores!, artifact.task), width: 1 };
+  return { value: link(graph, scores!, artifact.task), width };
 };

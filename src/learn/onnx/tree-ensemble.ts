@@ -8,8 +8,9 @@ export interface TargetedTree {
   readonly target: number;
 }
 
-/** `nodes_modes` code of ai.onnx.ml TreeEnsemble for `value <= split`. */
+/** `nodes_modes` codes of ai.onnx.ml TreeEnsemble: `value <= split`, and membership of a set. */
 const BRANCH_LEQ = 0;
+const BRANCH_MEMBER = 6;
 /** `aggregate_function` code for a sum over trees. */
 const AGGREGATE_SUM = 1;
 /** `post_transform` code for none: Orchard's link functions are separate standard ops. */
@@ -37,6 +38,9 @@ export function treeEnsembleAttributes(trees: readonly TargetedTree[], targets: 
   const falseIds: number[] = [];
   const falseLeafs: number[] = [];
   const missingTrue: number[] = [];
+  const modes: number[] = [];
+  // Categorical splits: each member node's set, in node order, NaN-delimited.
+  const members: number[] = [];
   const leafTargets: number[] = [];
   const leafWeights: number[] = [];
   const roots: number[] = [];
@@ -51,7 +55,7 @@ export function treeEnsembleAttributes(trees: readonly TargetedTree[], targets: 
     if (tree.left[0]! < 0) {
       const only = leaf(0);
       roots.push(featureIds.length);
-      featureIds.push(0), splits.push(0), missingTrue.push(1);
+      featureIds.push(0), splits.push(0), missingTrue.push(1), modes.push(BRANCH_LEQ);
       trueIds.push(only), trueLeafs.push(1), falseIds.push(only), falseLeafs.push(1);
       continue;
     }
@@ -68,7 +72,14 @@ export function treeEnsembleAttributes(trees: readonly TargetedTree[], targets: 
         index = featureIds.length;
         const feature = tree.feature[node]!;
         if (feature < 0 || feature >= features) throw invalidArgument(`Tree ${t} node ${node} splits on feature ${feature}; the model has ${features} features.`);
-        featureIds.push(feature), splits.push(tree.threshold[node]!), missingTrue.push(tree.missingLeft[node]! ? 1 : 0);
+        missingTrue.push(tree.missingLeft[node]! ? 1 : 0);
+        featureIds.push(feature);
+        if (tree.catCount[node]! > 0) {
+          // Orchard's left set is the true branch; any other category (seen or not) goes false, as in Orchard.
+          splits.push(0), modes.push(BRANCH_MEMBER);
+          const start = tree.catStart[node]!;
+          members.push(...tree.categories.subarray(start, start + tree.catCount[node]!), Number.NaN);
+        } else splits.push(tree.threshold[node]!), modes.push(BRANCH_LEQ);
         trueIds.push(-1), trueLeafs.push(0), falseIds.push(-1), falseLeafs.push(0);
         stack.push({ node: tree.right[node]!, parent: index, isTrue: false }, { node: tree.left[node]!, parent: index, isTrue: true });
       }
@@ -86,7 +97,8 @@ export function treeEnsembleAttributes(trees: readonly TargetedTree[], targets: 
     tree_roots: { ints: roots },
     nodes_featureids: { ints: featureIds },
     nodes_splits: { tensor: { type: 'double', dims: [splits.length], data: Float64Array.from(splits) } },
-    nodes_modes: { tensor: { type: 'uint8', dims: [splits.length], data: new Uint8Array(splits.length).fill(BRANCH_LEQ) } },
+    nodes_modes: { tensor: { type: 'uint8', dims: [splits.length], data: Uint8Array.from(modes) } },
+    ...(members.length > 0 ? { membership_values: { tensor: { type: 'double' as const, dims: [members.length], data: Float64Array.from(members) } } } : {}),
     nodes_truenodeids: { ints: trueIds },
     nodes_trueleafs: { ints: trueLeafs },
     nodes_falsenodeids: { ints: falseIds },
