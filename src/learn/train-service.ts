@@ -12,7 +12,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { ArtifactService } from '../tracking/artifact-service.js';
 import type { Actor, TrackingService } from '../tracking/tracking-service.js';
 import { evaluatePredictions } from './evaluate.js';
-import { learner, parseParams, type Task } from './learner.js';
+import { learner, learnerOrigin, parseParams, type Task } from './learner.js';
 import { loadModel, type ModelArtifact } from './model-artifact.js';
 
 export interface TrainInput {
@@ -109,9 +109,11 @@ export class TrainService {
         metrics.test_rows = test.target.length;
       }
       const importance = l.importance?.(state);
+      const plugin = learnerOrigin(l.name);
       const artifact: ModelArtifact = {
         orchardModel: 1,
         learner: l.name,
+        ...(plugin ? { plugin } : {}),
         task,
         params,
         signature: {
@@ -144,6 +146,7 @@ export class TrainService {
         tags: [
           { key: 'orchard.model', value: blob.digest },
           { key: 'orchard.task', value: task },
+          ...(plugin ? [{ key: 'orchard.plugin', value: `${plugin.path} sha256:${plugin.digest}` }] : []),
           ...(importance ? [{ key: 'orchard.importance', value: JSON.stringify(Object.fromEntries(fitted.features.map((f, i) => [f, Number(importance[i]!.toFixed(4))]))).slice(0, 8000) }] : []),
         ],
       });

@@ -10,3 +10,5 @@ export type { DatasetVersion, ColumnSchema, ColumnKind } from '../data/types.js'
 export type { DatasetProfile, ColumnProfile } from '../data/profile.js';
 export type { DataSchema, Anomaly } from '../data/schema.js';
 export type { SplitSpec } from '../data/split.js';
+export { registerLearner, learnerNames, type Learner, type Task, type TrainingData, type FitHooks, type LearnerOrigin } from '../learn/learner.js';
+export { loadLearnerPlugin, loadLearnerPlugins, type LoadedPlugin } from '../learn/learner-plugins.js';

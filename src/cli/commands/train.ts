@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { invalidArgument } from '../../core/errors.js';
 import { parseTransformSpec } from '../../data/transform.js';
 import { learnerNames } from '../../learn/learner.js';
+import { loadLearnerPlugins } from '../../learn/learner-plugins.js';
 import { json, num, table } from '../format.js';
 import { withContext } from '../main.js';
 import { stageReporter } from '../progress.js';
@@ -14,14 +15,15 @@ export function registerTrainCommand(program: Command): void {
     .description('Train a model on a dataset version as a tracked run: features, fit, evaluation, model artifact')
     .requiredOption('-d, --data <dataset>', 'training dataset version, e.g. flights-train@1')
     .requiredOption('-t, --target <target>', 'target column, or name=expression, e.g. "delayed=delay > 15"')
-    .option('-l, --learner <name>', `learner (${learnerNames().join(', ')})`, 'gbdt')
+    .option('-l, --learner <name>', `learner (${learnerNames().join(', ')}, or one a plugin registers)`, 'gbdt')
+    .option('--plugin <file...>', 'learner plugin module(s) to load first (.ts or .js), e.g. ./my-learner.ts')
     .option('-p, --param <key=value...>', 'learner parameters, e.g. max_iter=200 learning_rate=0.05')
     .option('--test <dataset>', 'evaluation dataset version')
     .option('--features <file>', 'feature transform spec JSON (default: numbers, ordinal categories, date parts)')
     .option('-e, --experiment <name>', 'experiment for the run', 'train')
     .option('--json', 'print JSON')
     .action(
-      withContext(async (ctx, opts: { data: string; target: string; learner: string; param?: string[]; test?: string; features?: string; experiment: string; json?: boolean }) => {
+      withContext(async (ctx, opts: { data: string; target: string; learner: string; plugin?: string[]; param?: string[]; test?: string; features?: string; experiment: string; json?: boolean }) => {
         const params: Record<string, string> = {};
         for (const p of opts.param ?? []) {
           const eq = p.indexOf('=');
@@ -38,6 +40,7 @@ export function registerTrainCommand(program: Command): void {
             throw invalidArgument(`Feature spec ${path} cannot be read as JSON (${(error as Error).message}).`);
           }
         }
+        await loadLearnerPlugins(opts.plugin ?? []);
         const platform = await ctx.platform();
         const result = await platform.training.train(
           { name: `local:${ctx.config.user}` },
@@ -58,13 +61,15 @@ export function registerEvaluateCommand(program: Command): void {
     .requiredOption('-m, --model <run-id>', 'the training run whose model to evaluate')
     .requiredOption('-d, --data <dataset>', 'evaluation dataset version')
     .option('--slice-by <column>', 'metrics per value of this column (quartile ranges for many-valued numbers)')
+    .option('--plugin <file...>', 'learner plugin module(s) the model needs, e.g. ./my-learner.ts')
     .option('--against <run-id>', "another training run's model: the metric difference with a bootstrap 95% interval")
     .option('--rounds <n>', 'bootstrap rounds', '200')
     .option('--json', 'print JSON')
     .action(
-      withContext(async (ctx, opts: { model: string; data: string; sliceBy?: string; against?: string; rounds: string; json?: boolean }) => {
+      withContext(async (ctx, opts: { model: string; data: string; sliceBy?: string; plugin?: string[]; against?: string; rounds: string; json?: boolean }) => {
         const rounds = Number(opts.rounds);
         if (!Number.isInteger(rounds) || rounds < 10) throw invalidArgument(`--rounds must be a whole number ≥ 10, got '${opts.rounds}'.`);
+        await loadLearnerPlugins(opts.plugin ?? []);
         const platform = await ctx.platform();
         const r = await platform.evaluation.evaluate({ name: `local:${ctx.config.user}` }, { model: opts.model, data: opts.data, sliceBy: opts.sliceBy, against: opts.against, rounds });
         if (opts.json) return ctx.out(json(r));
