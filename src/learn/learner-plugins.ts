@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { OrchardError, isOrchardError, throwIfIssues } from '../core/errors.js';
 import { bundleModule, importBundle } from '../core/load-module.js';
+// Built-ins first, so a plugin that imports 'orchard' (and with it the built-ins) does not claim them.
+import './builtins.js';
 import { learnerShapeIssues, registerLearner, registeringFrom, type Learner } from './learner.js';
 
 /**
