@@ -207,10 +207,10 @@ function inferTask(target: Float64Array): Task {
   return binary ? 'binary' : 'regression';
 }
 
-export async function readFeatures(connection: DuckDBConnection, path: string, fitted: FittedTransform, targetSql: string, extra?: string): Promise<{ features: Float64Array[]; target: Float64Array; extra?: unknown[] }> {
+export async function readFeatures(connection: DuckDBConnection, path: string, fitted: FittedTransform, targetSql: string, extra?: string, extraType: 'varchar' | 'double' = 'varchar'): Promise<{ features: Float64Array[]; target: Float64Array; extra?: unknown[] }> {
   const EXTRA = '__orchard_extra';
   // Target and extra column are computed from the input as read, before any step replaces a column.
-  const table = `(select *, ${targetSql} as ${ident(TARGET)}${extra === undefined ? '' : `, ${ident(extra)}::varchar as ${ident(EXTRA)}`} from read_parquet(${literal(path)}))`;
+  const table = `(select *, ${targetSql} as ${ident(TARGET)}${extra === undefined ? '' : `, ${ident(extra)}::${extraType} as ${ident(EXTRA)}`} from read_parquet(${literal(path)}))`;
   const { ctes, last } = chainSql(fitted.steps, table);
   // `extra` (a column of the input) rides along, e.g. for slicing evaluation results.
   const extraSql = extra === undefined ? [] : [ident(EXTRA)];

@@ -66,6 +66,25 @@ describe('learner plugins from the command line', () => {
     expect(config.code, config.stderr).toBe(0);
   });
 
+  it('evaluates by numeric ranges: `--slice x --bins -2,0,inf` and `--slice-by y --quantiles 4`', () => {
+    const bins = run(['evaluate', '--plugin', TFJS, '--model', modelRun, '--data', 'rings-test', '--slice', 'x', '--bins', '-2,0,inf']);
+    expect(bins.code, bins.stderr).toBe(0);
+    expect(bins.stdout).toMatch(/by x:\n.*VALUE +ROWS +AUC/);
+    expect(bins.stdout).toMatch(/^\[-2, 0\) +\d+ +(1|0\.9\d*) /mu);
+    expect(bins.stdout).toMatch(/^\[0, inf\) +\d+ +(1|0\.9\d*) /mu);
+    const quantiles = run(['evaluate', '--plugin', TFJS, '--model', modelRun, '--data', 'rings-test', '--slice-by', 'y', '--quantiles', '4', '--json']);
+    expect(quantiles.code, quantiles.stderr).toBe(0);
+    const slices = (JSON.parse(quantiles.stdout) as { slices: { edges: unknown[]; items: { value: string; rows: number }[] } }).slices;
+    expect(slices.edges).toHaveLength(5);
+    expect(slices.items.map((i) => i.value)[0]).toMatch(/^\[-inf, -?[\d.]+\)$/u);
+    // Quartiles of the test rows: four slices of about a quarter each.
+    const total = slices.items.reduce((a, i) => a + i.rows, 0);
+    for (const item of slices.items) expect(Math.abs(item.rows - total / 4)).toBeLessThanOrEqual(1);
+    const bad = run(['evaluate', '--plugin', TFJS, '--model', modelRun, '--data', 'rings-test', '--slice-by', 'x', '--bins', '0,oops']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("Invalid bin edges '0,oops': [1]: 'oops' is not a number");
+  });
+
   it('reports a plugin that throws, exports nothing, or offers a learner without predict/save/load, naming the file; exit status 2', () => {
     const throws = join(dir.path, 'throws.ts');
     writeFileSync(throws, "throw new Error('CUDA not found');\n");
