@@ -91,6 +91,17 @@ describe('learner plugins', () => {
     expect(learnerOrigin(`${first.name}-shared`)?.path).toBe(first.file);
   });
 
+  it('loads plugins asked for at the same time one after another, each once', async () => {
+    const a = plugin((n) => `import { registerLearner } from 'orchard';\nawait new Promise((r) => setTimeout(r, 20));\nregisterLearner(${MEAN(n)});\n`);
+    const b = plugin((n) => `import { registerLearner } from 'orchard';\nregisterLearner(${MEAN(n)});\n`);
+    const [first, second, again] = await Promise.all([loadLearnerPlugin(a.file), loadLearnerPlugin(b.file), loadLearnerPlugin(a.file)]);
+    expect(first!.learners).toEqual([a.name]);
+    expect(second!.learners).toEqual([b.name]);
+    expect(again).toBe(first);
+    expect(learnerOrigin(a.name)?.path).toBe(a.file);
+    expect(learnerOrigin(b.name)?.path).toBe(b.file);
+  });
+
   it('a model of a plugin learner that is not loaded fails naming the learner, the plugin and how to load it', () => {
     const artifact = { orchardModel: 1, learner: 'never-loaded-mlp', plugin: { path: '/models/mlp.ts', digest: 'ab'.repeat(32) }, state: {} } as unknown as ModelArtifact;
     expect(() => loadModel(artifact)).toThrow(

@@ -33,7 +33,15 @@ slots[LOADED] = loaded;
  *   shape. A plugin that fails registers nothing.
  */
 export async function loadLearnerPlugin(file: string): Promise<LoadedPlugin> {
-  const path = resolve(file);
+  // One plugin at a time: registrations are attributed to the plugin being imported.
+  const result = queue.then(() => load(resolve(file)));
+  queue = result.catch(() => {});
+  return result;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+async function load(path: string): Promise<LoadedPlugin> {
   const known = loaded.get(path);
   if (known) return known;
   const bundle = await bundleModule(path);
