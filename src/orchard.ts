@@ -9,6 +9,7 @@ import { DeriveService } from './data/derive-service.js';
 import { DataEngine } from './data/duckdb-engine.js';
 import './learn/builtins.js';
 import { EvaluationService } from './learn/evaluation-service.js';
+import { loadLearnerPlugins } from './learn/learner-plugins.js';
 import { TrainService } from './learn/train-service.js';
 import { createMetadataStore } from './metadata/create-metadata-store.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
@@ -40,11 +41,13 @@ export interface Platform {
 }
 
 /**
- * Builds and opens the platform: picks adapters by URI scheme (loading only the
- * chosen ones), connects, migrates, and wires the services.
+ * Builds and opens the platform: loads the configured learner plugins, picks adapters
+ * by URI scheme (loading only the chosen ones), connects, migrates, and wires the services.
  */
 export async function createOrchard(config: OrchardConfig, options: { clock?: Clock } = {}): Promise<Platform> {
   const clock = options.clock ?? systemClock;
+  // Before any store opens, so a broken plugin fails fast and leaves nothing open.
+  await loadLearnerPlugins(config.plugins);
   const store = await createMetadataStore(config.db);
   const blobs = await createBlobStore(config.artifacts);
   await store.init();

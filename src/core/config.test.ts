@@ -45,4 +45,20 @@ describe('loadConfig', () => {
     writeFileSync(join(home, 'config.json'), JSON.stringify({ database: 'x' }));
     expect(() => loadConfig({ ORCHARD_HOME: home }, '/')).toThrow(/unknown keys database; known keys: db, artifacts/);
   });
+  it('reads learner plugins from ORCHARD_PLUGINS (relative to the working directory) or the config file (relative to it)', () => {
+    expect(loadConfig({}, '/w').plugins).toEqual([]);
+    expect(loadConfig({ ORCHARD_PLUGINS: 'a.ts, /abs/b.js' }, '/w').plugins).toEqual(['/w/a.ts', '/abs/b.js']);
+    const home = mkdtempSync(join(tmpdir(), 'orchard-config-'));
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ plugins: ['learners/mlp.ts'] }));
+    expect(loadConfig({ ORCHARD_HOME: home }, '/').plugins).toEqual([join(home, 'learners/mlp.ts')]);
+    expect(loadConfig({ ORCHARD_HOME: home, ORCHARD_PLUGINS: 'x.ts' }, '/w').plugins).toEqual(['/w/x.ts']);
+    expect(Object.isFrozen(loadConfig({ ORCHARD_HOME: home }, '/').plugins)).toBe(true);
+  });
+
+  it('rejects malformed plugin lists, naming where they come from', () => {
+    expect(() => loadConfig({ ORCHARD_PLUGINS: 'a.ts,,b.ts' }, '/')).toThrow(/ORCHARD_PLUGINS is 'a.ts,,b.ts'; expected comma-separated module paths/);
+    const home = mkdtempSync(join(tmpdir(), 'orchard-config-'));
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ plugins: 'mlp.ts' }));
+    expect(() => loadConfig({ ORCHARD_HOME: home }, '/')).toThrow(/"plugins" in .*config.json is "mlp.ts"; expected a list of module paths/);
+  });
 });

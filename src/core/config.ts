@@ -20,6 +20,12 @@ export interface OrchardConfig {
   readonly token: string | undefined;
   /** Who is acting, for audit events of embedded use (`ORCHARD_USER`, default the OS user). */
   readonly user: string;
+  /**
+   * Learner plugin modules loaded when the platform is created: `ORCHARD_PLUGINS` (comma-separated,
+   * relative to the working directory) or `plugins` in `<home>/config.json` (relative to that file).
+   * Absolute paths; empty when none.
+   */
+  readonly plugins: readonly string[];
   readonly data: {
     /** DuckDB's memory limit (`ORCHARD_DUCKDB_MEMORY`, default 1GB); larger work spills to `<home>/tmp`. */
     readonly memoryLimit: string;
@@ -36,7 +42,7 @@ export interface OrchardConfig {
 
 export type ConfigOverrides = Partial<Omit<OrchardConfig, 'server' | 'data'>> & { server?: Partial<OrchardConfig['server']>; data?: Partial<OrchardConfig['data']> };
 
-const FILE_KEYS = ['db', 'artifacts', 'url', 'token', 'user', 'server'] as const;
+const FILE_KEYS = ['db', 'artifacts', 'url', 'token', 'user', 'server', 'plugins'] as const;
 
 /**
  * Builds the frozen configuration.
@@ -65,6 +71,8 @@ export function loadConfig(
   const url = pick<string | undefined>(overrides.url, env.ORCHARD_URL || undefined, file.url as string | undefined, undefined);
   if (url !== undefined && !/^https?:\/\//.test(url)) throw configError('ORCHARD_URL', url, 'an http:// or https:// address, e.g. http://127.0.0.1:5000');
 
+  const plugins = overrides.plugins ?? (env.ORCHARD_PLUGINS !== undefined && env.ORCHARD_PLUGINS.trim() !== '' ? parsePluginList(env.ORCHARD_PLUGINS, cwd) : filePlugins(file.plugins, home));
+
   const memoryLimit = overrides.data?.memoryLimit ?? env.ORCHARD_DUCKDB_MEMORY ?? '1GB';
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) throw configError('ORCHARD_DUCKDB_MEMORY', memoryLimit, 'a size such as 1GB or 512MB');
   const threadsRaw = overrides.data?.threads ?? (env.ORCHARD_DUCKDB_THREADS ? Number(env.ORCHARD_DUCKDB_THREADS) : undefined);
@@ -76,6 +84,7 @@ export function loadConfig(
     db,
     artifacts,
     url: url?.replace(/\/+$/, ''),
+    plugins: Object.freeze([...plugins]),
     token: pick<string | undefined>(overrides.token, env.ORCHARD_TOKEN || undefined, file.token as string | undefined, undefined),
     user: pick(overrides.user, env.ORCHARD_USER || undefined, file.user as string | undefined, safeUserName()),
     server: Object.freeze({
@@ -103,6 +112,20 @@ function readConfigFile(home: string): Record<string, unknown> {
     throw new OrchardError('CONFIG_ERROR', `Config file ${path} has unknown keys ${unknownKeys.join(', ')}; known keys: ${FILE_KEYS.join(', ')}.`);
   }
   return parsed as Record<string, unknown>;
+}
+
+function parsePluginList(text: string, cwd: string): string[] {
+  const items = text.split(',').map((p) => p.trim());
+  if (items.some((p) => p === '')) throw configError('ORCHARD_PLUGINS', text, 'comma-separated module paths without empty entries, e.g. ./learners/mlp.ts,./learners/knn.ts');
+  return items.map((p) => resolve(cwd, p));
+}
+
+function filePlugins(value: unknown, home: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || p.trim() === '')) {
+    throw new OrchardError('CONFIG_ERROR', `"plugins" in ${join(home, 'config.json')} is ${JSON.stringify(value)}; expected a list of module paths (relative to that file), e.g. ["learners/mlp.ts"].`, { details: { name: 'plugins' } });
+  }
+  return (value as string[]).map((p) => resolve(home, p));
 }
 
 function normaliseDbUri(uri: string, cwd: string): string {

@@ -1,14 +1,16 @@
 import type { ContentStore } from '../artifacts/content-store.js';
 import type { Clock } from '../core/clock.js';
-import { OrchardError, invalidArgument } from '../core/errors.js';
+import { OrchardError, invalidArgument, throwIfIssues, type Issue } from '../core/errors.js';
 import type { DatasetService } from '../data/dataset-service.js';
 import type { DataEngine } from '../data/duckdb-engine.js';
+import type { ColumnSchema } from '../data/types.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { Actor, TrackingService } from '../tracking/tracking-service.js';
 import { bootstrapInterval, take } from './bootstrap.js';
 import { argmaxClasses, evaluatePredictions } from './evaluate.js';
 import { accuracy, rmse, rocAuc } from './metrics.js';
 import { loadModel, readModelArtifact, type LoadedModel, type ModelArtifact } from './model-artifact.js';
+import { NULL_SLICE, OUTSIDE_SLICE, assignRanges, checkEdges, quantileEdges, rangeKey, rangeLabels } from './numeric-slices.js';
 import { classTarget, parseTarget, readFeatures } from './train-service.js';
 
 export interface EvaluateInput {
@@ -17,6 +19,10 @@ export interface EvaluateInput {
   readonly data: string;
   /** Metrics per value of this column (numbers with many values: per quartile range). */
   readonly sliceBy?: string;
+  /** Slices of the numeric `sliceBy` column by these ascending edges: [e0, e1), [e1, e2), … (±Infinity allowed). */
+  readonly bins?: readonly number[];
+  /** Slices of the numeric `sliceBy` column at its quantiles over the evaluated rows: this many, about equal in size. */
+  readonly quantiles?: number;
   /** Another training run's model, compared on the same rows with a bootstrap interval. */
   readonly against?: string;
   readonly rounds?: number;
@@ -38,7 +44,11 @@ export interface EvaluationResult {
   readonly dataset: string;
   readonly rows: number;
   readonly metrics: Record<string, number>;
-  readonly slices?: { readonly column: string; readonly items: { value: string; rows: number; metrics: Record<string, number> }[] };
+  /**
+   * Metrics per slice. `value` is the column's value, or for numeric ranges `[lo, hi)`; `edges` are the
+   * range edges used (with `bins` or `quantiles`). Ranges come in order, then `(null)` and `(out of range)`.
+   */
+  readonly slices?: { readonly column: string; readonly edges?: readonly number[]; readonly items: { value: string; rows: number; metrics: Record<string, number> }[] };
   readonly comparison?: Comparison;
 }
 
@@ -76,6 +86,7 @@ export class EvaluationService {
     if (input.sliceBy !== undefined && !version.columns.some((c) => c.name === input.sliceBy)) {
       throw invalidArgument(`Cannot slice by \`${input.sliceBy}\`: ${ref} has no such column; columns are ${version.columns.map((c) => c.name).join(', ')}.`);
     }
+    const numericSlices = checkNumericSlicing(input, version.columns);
     const other = input.against ? await this.modelOfRun(input.against) : undefined;
     if (other && other.model.artifact.training.target !== a.training.target) {
       throw invalidArgument(`The models predict different targets ('${a.training.target}' and '${other.model.artifact.training.target}'); compare models of the same target.`);
@@ -89,22 +100,31 @@ export class EvaluationService {
     const run = await tracking.createRun(actor, { experimentId: experiment.experimentId, runName: `evaluate ${a.learner} on ${ref}`, tags: [{ key: 'orchard.kind', value: 'evaluate' }] });
     const runId = run.info.runId;
     try {
-      const data = await engine.withConnection((c) => readFeatures(c, path, a.transform, target.sql, input.sliceBy));
+      const data = await engine.withConnection((c) => readFeatures(c, path, a.transform, target.sql, input.sliceBy, numericSlices ? 'double' : 'varchar'));
       const p = model.predictFeatures(data.features);
       const metrics = evaluatePredictions(a.task, data.target, p, Math.max(2, K));
       const result: { -readonly [K in keyof EvaluationResult]: EvaluationResult[K] } = { runId, dataset: ref, rows: data.target.length, metrics };
       const logged: { key: string; value: number }[] = Object.entries(metrics).map(([key, value]) => ({ key, value }));
 
       if (input.sliceBy !== undefined && data.extra) {
-        const labels = sliceLabels(data.extra);
+        const values = numericSlices ? Float64Array.from(data.extra as (number | null)[], (v) => (v === null ? Number.NaN : v)) : undefined;
+        const edges = values ? (input.bins ? [...input.bins] : quantileEdges(values, input.quantiles!)) : undefined;
+        const labels = values && edges ? assignRanges(values, edges) : sliceLabels(data.extra);
         const groups = new Map<string, number[]>();
         labels.forEach((l, i) => (groups.get(l) ?? groups.set(l, []).get(l)!).push(i));
-        const items = [...groups].sort(([x], [y]) => x.localeCompare(y)).map(([value, rows]) => {
+        // Ranges keep their order and are listed even when empty; values sort by name.
+        const order = edges ? [...rangeLabels(edges), NULL_SLICE, OUTSIDE_SLICE].filter((l, i) => i < edges.length - 1 || groups.has(l)) : [...groups.keys()].sort((x, y) => x.localeCompare(y));
+        const items = order.map((value) => {
+          const rows = groups.get(value) ?? [];
           const idx = Uint32Array.from(rows);
-          return { value, rows: rows.length, metrics: evaluatePredictions(a.task, take(data.target, idx), take(p, idx, K), Math.max(2, K)) };
+          return { value, rows: rows.length, metrics: rows.length === 0 ? {} : evaluatePredictions(a.task, take(data.target, idx), take(p, idx, K), Math.max(2, K)) };
         });
-        result.slices = { column: input.sliceBy, items };
-        for (const item of items) for (const [k, v] of Object.entries(item.metrics)) logged.push({ key: `slice/${item.value.replace(/[^\w\-. /]/gu, '_').slice(0, 100)}/${k}`, value: v });
+        result.slices = { column: input.sliceBy, ...(edges ? { edges } : {}), items };
+        for (const item of items) {
+          const key = (edges ? rangeKey(item.value) : item.value).replace(/[^\w\-. /]/gu, '_').slice(0, 100);
+          for (const [k, v] of Object.entries(item.metrics)) logged.push({ key: `slice/${key}/${k}`, value: v });
+          if (edges) logged.push({ key: `slice/${key}/rows`, value: item.rows });
+        }
       }
 
       if (other && input.against) {
@@ -127,6 +147,8 @@ export class EvaluationService {
           { key: 'model_run', value: input.model },
           { key: 'data', value: ref },
           ...(input.sliceBy ? [{ key: 'slice_by', value: input.sliceBy }] : []),
+          ...(input.bins ? [{ key: 'slice_bins', value: input.bins.map(String).join(',') }] : []),
+          ...(input.quantiles ? [{ key: 'slice_quantiles', value: String(input.quantiles) }] : []),
           ...(input.against ? [{ key: 'against', value: input.against }] : []),
         ],
       });
@@ -144,6 +166,25 @@ export class EvaluationService {
       throw error;
     }
   }
+}
+
+/**
+ * Checks bins and quantiles (all problems at once); true when the evaluation slices by numeric ranges.
+ * @throws OrchardError `INVALID_ARGUMENT`
+ */
+function checkNumericSlicing(input: EvaluateInput, columns: readonly ColumnSchema[]): boolean {
+  if (input.bins === undefined && input.quantiles === undefined) return false;
+  const issues: Issue[] = [];
+  if (input.bins !== undefined && input.quantiles !== undefined) issues.push({ code: 'conflict', path: ['bins'], message: 'give bins or quantiles, not both' });
+  if (input.sliceBy === undefined) issues.push({ code: 'missing', path: ['sliceBy'], message: 'bins and quantiles slice a numeric column; name it with sliceBy (--slice-by <column>)' });
+  else {
+    const kind = columns.find((c) => c.name === input.sliceBy)?.kind;
+    if (kind !== 'numeric' && kind !== 'integer') issues.push({ code: 'not_numeric', path: ['sliceBy'], message: `\`${input.sliceBy}\` is ${kind ?? 'not a column'}; numeric ranges need a numeric or integer column (slice a ${kind ?? 'categorical'} column by its values, without bins or quantiles)` });
+  }
+  if (input.quantiles !== undefined && (!Number.isInteger(input.quantiles) || input.quantiles < 2 || input.quantiles > 100)) issues.push({ code: 'invalid_quantiles', path: ['quantiles'], message: `must be a whole number from 2 to 100, got ${input.quantiles}` });
+  throwIfIssues('evaluation slices', issues);
+  if (input.bins !== undefined) checkEdges(input.bins, 'evaluation slices: bins');
+  return true;
 }
 
 /** Slice labels: the values themselves, or quartile ranges of a numeric column with many values. */

@@ -1,7 +1,7 @@
 import type { ColumnKind } from '../data/types.js';
 import { transformRows, type FittedTransform } from '../data/transform.js';
 import { OrchardError } from '../core/errors.js';
-import { learner, type Task } from './learner.js';
+import { findLearner, learnerNames, type LearnerOrigin, type Task } from './learner.js';
 
 /**
  * The model artifact, version 1: one JSON document holding everything needed to
@@ -13,6 +13,8 @@ import { learner, type Task } from './learner.js';
 export interface ModelArtifact {
   readonly orchardModel: 1;
   readonly learner: string;
+  /** The plugin that registered the learner (absent for built-in learners): loading the model needs it loaded. */
+  readonly plugin?: LearnerOrigin;
   readonly task: Task;
   readonly params: Readonly<Record<string, number | string | boolean | null>>;
   readonly signature: {
@@ -52,12 +54,30 @@ export interface LoadedModel {
   predictFeatures(features: readonly ArrayLike<number>[]): Float64Array;
 }
 
+/**
+ * Loads an artifact's learner state.
+ * @throws OrchardError `NOT_FOUND` when its learner is not registered, naming the plugin it came from and how to load it.
+ */
 export function loadModel(artifact: ModelArtifact): LoadedModel {
-  const l = learner(artifact.learner);
+  const l = findLearner(artifact.learner);
+  if (!l) throw missingLearner(artifact);
   const state = l.load(artifact.state);
   return {
     artifact,
     predict: (rows) => l.predict(state, transformRows(artifact.transform, rows)),
     predictFeatures: (features) => l.predict(state, features),
   };
+}
+
+function missingLearner(artifact: ModelArtifact): OrchardError {
+  const details = { learner: artifact.learner, plugin: artifact.plugin };
+  if (artifact.plugin) {
+    const { path, digest } = artifact.plugin;
+    return new OrchardError(
+      'NOT_FOUND',
+      `The model needs learner '${artifact.learner}' from plugin ${path} (bundle sha256:${digest.slice(0, 12)}…), which is not loaded; load it with --plugin ${path}, or list it under "plugins" in the Orchard config (<home>/config.json) or in ORCHARD_PLUGINS.`,
+      { details },
+    );
+  }
+  return new OrchardError('NOT_FOUND', `The model needs learner '${artifact.learner}', which is not registered (known learners: ${learnerNames().join(', ')}); load the plugin that provides it with --plugin <file> or the "plugins" list of the Orchard config.`, { details });
 }

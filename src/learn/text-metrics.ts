@@ -6,6 +6,8 @@
  * Lin (2004): n-gram overlap and longest common subsequence, as recall, precision and F1.
  */
 
+import { invalidArgument } from '../core/errors.js';
+
 export const tokens = (text: string): string[] => text.trim().split(/\s+/).filter((t) => t !== '');
 
 function ngrams(words: readonly string[], n: number): Map<string, number> {
@@ -17,28 +19,71 @@ function ngrams(words: readonly string[], n: number): Map<string, number> {
   return out;
 }
 
+/** Clipped n-gram matches and hypothesis n-grams of one order: each hypothesis n-gram counts at most as often as in any one reference. */
+function clippedCounts(references: readonly (readonly string[])[], hypothesis: readonly string[], n: number): { clipped: number; total: number } {
+  const hyp = ngrams(hypothesis, n);
+  const refs = references.map((r) => ngrams(r, n));
+  let total = 0;
+  let clipped = 0;
+  for (const [gram, count] of hyp) {
+    total += count;
+    let maxRef = 0;
+    for (const r of refs) maxRef = Math.max(maxRef, r.get(gram) ?? 0);
+    clipped += Math.min(count, maxRef);
+  }
+  return { clipped, total };
+}
+
+/** The reference length closest to the hypothesis length; on a tie the shorter one. */
+function closestReferenceLength(references: readonly (readonly string[])[], hypothesisLength: number): number {
+  const c = hypothesisLength;
+  return references.map((x) => x.length).reduce((best, len) => (Math.abs(len - c) < Math.abs(best - c) || (Math.abs(len - c) === Math.abs(best - c) && len < best) ? len : best));
+}
+
+/** BLEU from clipped and total n-gram counts per order and the (summed) hypothesis and reference lengths. */
+function bleuFromCounts(clipped: readonly number[], total: readonly number[], c: number, r: number): number {
+  let logSum = 0;
+  for (let i = 0; i < clipped.length; i++) {
+    if (total[i] === 0 || clipped[i] === 0) return 0;
+    logSum += Math.log(clipped[i]! / total[i]!) / clipped.length;
+  }
+  const brevity = c > r ? 1 : Math.exp(1 - r / c);
+  return brevity * Math.exp(logSum);
+}
+
 /** Sentence BLEU of a hypothesis against one or more references (0 when any n-gram precision is 0). */
 export function bleu(references: readonly (readonly string[])[], hypothesis: readonly string[], maxN = 4): number {
   if (hypothesis.length === 0 || references.length === 0) return 0;
-  let logSum = 0;
-  for (let n = 1; n <= maxN; n++) {
-    const hyp = ngrams(hypothesis, n);
-    let total = 0;
-    let clipped = 0;
-    for (const [gram, count] of hyp) {
-      total += count;
-      let maxRef = 0;
-      for (const r of references) maxRef = Math.max(maxRef, ngrams(r, n).get(gram) ?? 0);
-      clipped += Math.min(count, maxRef);
+  const counts = Array.from({ length: maxN }, (_, i) => clippedCounts(references, hypothesis, i + 1));
+  return bleuFromCounts(counts.map((x) => x.clipped), counts.map((x) => x.total), hypothesis.length, closestReferenceLength(references, hypothesis.length));
+}
+
+/**
+ * Corpus BLEU (Papineni et al. 2002, as NLTK's corpus_bleu): clipped n-gram matches and
+ * hypothesis n-grams are summed over the corpus before dividing (a micro-average, not the
+ * mean of sentence scores), and the brevity penalty compares the summed hypothesis length
+ * with the summed closest-reference lengths. `references[i]` holds the references of
+ * `hypotheses[i]`. 0 when some n-gram order has no match anywhere in the corpus.
+ * @throws OrchardError `INVALID_ARGUMENT` when the two lists differ in length or a hypothesis has no reference.
+ */
+export function corpusBleu(references: readonly (readonly (readonly string[])[])[], hypotheses: readonly (readonly string[])[], maxN = 4): number {
+  if (references.length !== hypotheses.length) throw invalidArgument(`corpusBleu needs one list of references per hypothesis; got ${references.length} reference lists for ${hypotheses.length} hypotheses.`);
+  const noRefs = references.flatMap((r, i) => (r.length === 0 ? [i] : []));
+  if (noRefs.length > 0) throw invalidArgument(`corpusBleu: hypotheses ${noRefs.slice(0, 10).join(', ')} have no reference; give each hypothesis at least one.`);
+  const clipped = new Array<number>(maxN).fill(0);
+  const total = new Array<number>(maxN).fill(0);
+  let c = 0;
+  let r = 0;
+  hypotheses.forEach((hypothesis, h) => {
+    for (let n = 1; n <= maxN; n++) {
+      const counts = clippedCounts(references[h]!, hypothesis, n);
+      clipped[n - 1]! += counts.clipped;
+      total[n - 1]! += counts.total;
     }
-    if (total === 0 || clipped === 0) return 0;
-    logSum += Math.log(clipped / total) / maxN;
-  }
-  // Closest reference length; on a tie the shorter one.
-  const c = hypothesis.length;
-  const r = references.map((x) => x.length).reduce((best, len) => (Math.abs(len - c) < Math.abs(best - c) || (Math.abs(len - c) === Math.abs(best - c) && len < best) ? len : best));
-  const brevity = c > r ? 1 : Math.exp(1 - r / c);
-  return brevity * Math.exp(logSum);
+    c += hypothesis.length;
+    r += closestReferenceLength(references[h]!, hypothesis.length);
+  });
+  return c === 0 ? 0 : bleuFromCounts(clipped, total, c, r);
 }
 
 export interface Rouge {

@@ -12,7 +12,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { ArtifactService } from '../tracking/artifact-service.js';
 import type { Actor, TrackingService } from '../tracking/tracking-service.js';
 import { evaluatePredictions } from './evaluate.js';
-import { learner, parseParams, type Task } from './learner.js';
+import { learner, learnerOrigin, parseParams, type Task } from './learner.js';
 import { loadModel, type ModelArtifact } from './model-artifact.js';
 
 export interface TrainInput {
@@ -120,9 +120,11 @@ export class TrainService {
         metrics.test_rows = test.target.length;
       }
       const importance = l.importance?.(state);
+      const plugin = learnerOrigin(l.name);
       const artifact: ModelArtifact = {
         orchardModel: 1,
         learner: l.name,
+        ...(plugin ? { plugin } : {}),
         task,
         params,
         signature: {
@@ -156,6 +158,7 @@ export class TrainService {
         tags: [
           { key: 'orchard.model', value: blob.digest },
           { key: 'orchard.task', value: task },
+          ...(plugin ? [{ key: 'orchard.plugin', value: `${plugin.path} sha256:${plugin.digest}` }] : []),
           ...(importance ? [{ key: 'orchard.importance', value: JSON.stringify(Object.fromEntries(fitted.features.map((f, i) => [f, Number(importance[i]!.toFixed(4))]))).slice(0, 8000) }] : []),
         ],
       });
@@ -255,10 +258,10 @@ function checkBinary(target: Float64Array, name: string): void {
   }
 }
 
-export async function readFeatures(connection: DuckDBConnection, path: string, fitted: FittedTransform, targetSql: string, extra?: string): Promise<{ features: Float64Array[]; target: Float64Array; extra?: unknown[] }> {
+export async function readFeatures(connection: DuckDBConnection, path: string, fitted: FittedTransform, targetSql: string, extra?: string, extraType: 'varchar' | 'double' = 'varchar'): Promise<{ features: Float64Array[]; target: Float64Array; extra?: unknown[] }> {
   const EXTRA = '__orchard_extra';
   // Target and extra column are computed from the input as read, before any step replaces a column.
-  const table = `(select *, ${targetSql} as ${ident(TARGET)}${extra === undefined ? '' : `, ${ident(extra)}::varchar as ${ident(EXTRA)}`} from read_parquet(${literal(path)}))`;
+  const table = `(select *, ${targetSql} as ${ident(TARGET)}${extra === undefined ? '' : `, ${ident(extra)}::${extraType} as ${ident(EXTRA)}`} from read_parquet(${literal(path)}))`;
   const { ctes, last } = chainSql(fitted.steps, table);
   // `extra` (a column of the input) rides along, e.g. for slicing evaluation results.
   const extraSql = extra === undefined ? [] : [ident(EXTRA)];

@@ -13,3 +13,5 @@ export type { SplitSpec } from '../data/split.js';
 export { nativePredictor, type Predictor, type PredictionKind } from '../learn/predictor.js';
 export { loadOnnxPredictor, type OnnxPredictor, type OnnxPredictorOptions, type OnnxValueInfo } from '../learn/onnx/onnx-predictor.js';
 export { exportOnnx, type OnnxModel } from '../learn/onnx/export-onnx.js';
+export { registerLearner, learnerNames, type Learner, type Task, type TrainingData, type FitHooks, type LearnerOrigin } from '../learn/learner.js';
+export { loadLearnerPlugin, loadLearnerPlugins, type LoadedPlugin } from '../learn/learner-plugins.js';

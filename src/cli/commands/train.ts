@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { invalidArgument } from '../../core/errors.js';
 import { parseTransformSpec } from '../../data/transform.js';
 import { learnerNames } from '../../learn/learner.js';
+import { loadLearnerPlugins } from '../../learn/learner-plugins.js';
+import { parseBins } from '../../learn/numeric-slices.js';
 import { json, num, table } from '../format.js';
 import { withContext } from '../main.js';
 import { stageReporter } from '../progress.js';
@@ -14,7 +16,8 @@ export function registerTrainCommand(program: Command): void {
     .description('Train a model on a dataset version as a tracked run: features, fit, evaluation, model artifact')
     .requiredOption('-d, --data <dataset>', 'training dataset version, e.g. flights-train@1')
     .requiredOption('-t, --target <target>', 'target column, or name=expression, e.g. "delayed=delay > 15"')
-    .option('-l, --learner <name>', `learner (${learnerNames().join(', ')})`, 'gbdt')
+    .option('-l, --learner <name>', `learner (${learnerNames().join(', ')}, or one a plugin registers)`, 'gbdt')
+    .option('--plugin <file...>', 'learner plugin module(s) to load first (.ts or .js), e.g. ./my-learner.ts')
     .option('-p, --param <key=value...>', 'learner parameters, e.g. max_iter=200 learning_rate=0.05')
     .option('--test <dataset>', 'evaluation dataset version')
     .option('--features <file>', 'feature transform spec JSON (default: numbers, ordinal categories, date parts)')
@@ -22,7 +25,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--task <task>', 'binary, multiclass or regression (default: inferred from the target)')
     .option('--json', 'print JSON')
     .action(
-      withContext(async (ctx, opts: { data: string; target: string; learner: string; param?: string[]; test?: string; features?: string; experiment: string; task?: string; json?: boolean }) => {
+      withContext(async (ctx, opts: { data: string; target: string; learner: string; plugin?: string[]; param?: string[]; test?: string; features?: string; experiment: string; task?: string; json?: boolean }) => {
         const tasks = ['binary', 'multiclass', 'regression'] as const;
         if (opts.task !== undefined && !(tasks as readonly string[]).includes(opts.task)) throw invalidArgument(`--task must be one of ${tasks.join(', ')}, got '${opts.task}'.`);
         const task = opts.task as (typeof tasks)[number] | undefined;
@@ -42,6 +45,7 @@ export function registerTrainCommand(program: Command): void {
             throw invalidArgument(`Feature spec ${path} cannot be read as JSON (${(error as Error).message}).`);
           }
         }
+        await loadLearnerPlugins(opts.plugin ?? []);
         const platform = await ctx.platform();
         const result = await platform.training.train(
           { name: `local:${ctx.config.user}` },
@@ -62,22 +66,33 @@ export function registerEvaluateCommand(program: Command): void {
     .requiredOption('-m, --model <run-id>', 'the training run whose model to evaluate')
     .requiredOption('-d, --data <dataset>', 'evaluation dataset version')
     .option('--slice-by <column>', 'metrics per value of this column (quartile ranges for many-valued numbers)')
+    .addOption(new Option('--slice <column>', 'the same as --slice-by').hideHelp())
+    .option('--bins <edges>', 'slice the numeric --slice-by column into ranges [lo, hi) at these edges, e.g. 0,500,1000,inf')
+    .option('--quantiles <n>', 'slice the numeric --slice-by column into n quantile ranges, e.g. 4')
+    .option('--plugin <file...>', 'learner plugin module(s) the model needs, e.g. ./my-learner.ts')
     .option('--against <run-id>', "another training run's model: the metric difference with a bootstrap 95% interval")
     .option('--rounds <n>', 'bootstrap rounds', '200')
     .option('--json', 'print JSON')
     .action(
-      withContext(async (ctx, opts: { model: string; data: string; sliceBy?: string; against?: string; rounds: string; json?: boolean }) => {
+      withContext(async (ctx, opts: { model: string; data: string; sliceBy?: string; slice?: string; bins?: string; quantiles?: string; plugin?: string[]; against?: string; rounds: string; json?: boolean }) => {
         const rounds = Number(opts.rounds);
         if (!Number.isInteger(rounds) || rounds < 10) throw invalidArgument(`--rounds must be a whole number ≥ 10, got '${opts.rounds}'.`);
+        if (opts.slice !== undefined && opts.sliceBy !== undefined && opts.slice !== opts.sliceBy) throw invalidArgument(`--slice '${opts.slice}' and --slice-by '${opts.sliceBy}' disagree; give one of them.`);
+        const sliceBy = opts.sliceBy ?? opts.slice;
+        const bins = opts.bins === undefined ? undefined : parseBins(opts.bins);
+        const quantiles = opts.quantiles === undefined ? undefined : Number(opts.quantiles);
+        if (quantiles !== undefined && !Number.isInteger(quantiles)) throw invalidArgument(`--quantiles must be a whole number from 2 to 100, got '${opts.quantiles}'.`);
+        await loadLearnerPlugins(opts.plugin ?? []);
         const platform = await ctx.platform();
-        const r = await platform.evaluation.evaluate({ name: `local:${ctx.config.user}` }, { model: opts.model, data: opts.data, sliceBy: opts.sliceBy, against: opts.against, rounds });
+        const r = await platform.evaluation.evaluate({ name: `local:${ctx.config.user}` }, { model: opts.model, data: opts.data, sliceBy, bins, quantiles, against: opts.against, rounds });
         if (opts.json) return ctx.out(json(r));
         ctx.out(`Evaluated on ${r.dataset} (${r.rows.toLocaleString('en-US')} rows), run ${r.runId}:`);
         ctx.out(table(['METRIC', 'VALUE'], Object.entries(r.metrics).map(([k, v]) => [k, num(v)])));
         if (r.slices) {
-          const keys = Object.keys(r.slices.items[0]?.metrics ?? {}).slice(0, 4);
+          // An empty range has no metrics: take the columns from the first slice with rows.
+          const keys = Object.keys(r.slices.items.find((i) => i.rows > 0)?.metrics ?? {}).slice(0, 4);
           ctx.out(`\nby ${r.slices.column}:`);
-          ctx.out(table(['VALUE', 'ROWS', ...keys.map((k) => k.toUpperCase())], r.slices.items.map((i) => [i.value, i.rows.toLocaleString('en-US'), ...keys.map((k) => num(i.metrics[k]!))])));
+          ctx.out(table(['VALUE', 'ROWS', ...keys.map((k) => k.toUpperCase())], r.slices.items.map((i) => [i.value, i.rows.toLocaleString('en-US'), ...keys.map((k) => (i.metrics[k] === undefined ? '-' : num(i.metrics[k])))])));
         }
         if (r.comparison) {
           const c = r.comparison;
