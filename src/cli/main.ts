@@ -9,6 +9,7 @@ import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerEvaluateCommand, registerTrainCommand } from './commands/train.js';
+import { registerTuneCommand } from './commands/tune.js';
 import '../learn/builtins.js';
 
 export type Action = (ctx: CliContext, ...args: never[]) => Promise<void | number>;
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerTrainCommand(program);
   registerEvaluateCommand(program);
+  registerTuneCommand(program);
   registerTokenCommands(program);
   return program;
 }

@@ -82,7 +82,7 @@ export async function runSearch(tracking: TrackingService, actor: Actor, pool: T
         finished++;
         if (!Number.isNaN(value) && (!best || scoreOf(objective, { [objective.metric]: value }) > scoreOf(objective, { [objective.metric]: best.value }))) best = record;
         const shown = outcome.ok ? `${objective.metric} ${format(value)}` : `FAILED: ${outcome.error.split('\n')[0]!.slice(0, 200)}`;
-        progress(`rung ${rung}/${rungs} · trial ${finished} of ${total} · ${describe(searched)} · ${shown} · best so far ${best ? `${format(best.value)} (trial ${best.trial})` : '–'}`);
+        progress(`rung ${rung}/${rungs} · trial ${trial} (${finished} of ${total} done) · ${describe(searched)} · ${shown} · best so far ${best ? `${format(best.value)} (trial ${best.trial})` : '–'}`);
         return record;
       }),
     );

@@ -190,7 +190,7 @@ export class TuneService {
       const ranked = rankTrials(records, objective);
       const root = await artifacts.runRoot(runId);
       await artifacts.upload(actor, `${root}/leaderboard.json`, Buffer.from(JSON.stringify(leaderboard(ranked, objective, resource, schedule, best, bestParams), null, 2)));
-      progress(`refitting trial ${best.trial} (${objective.metric} ${best.value}) on all ${shared.datasetRows.toLocaleString('en-US')} rows of ${ref}`);
+      progress(`refitting trial ${best.trial} (${objective.metric} ${best.value.toPrecision(5)}) on all ${shared.datasetRows.toLocaleString('en-US')} rows of ${ref}`);
       const model = await refitBest(this.#deps, actor, { runId, learner: l, task, params: bestParams, fitted, columns: version.columns, target: target.name, targetText: input.target, dataset: ref, validRef, shared });
       const metrics: Record<string, number> = { [`best_${objective.metric}`]: best.value, trials: records.length, failed_trials: failed.length, ...model.metrics };
       await tracking.logBatch(actor, runId, {
