@@ -156,6 +156,14 @@ describe('tuning runs', () => {
     expect(board.slice(-3)).toEqual(['FAILED', 'FAILED', 'FAILED']);
   });
 
+  it('records a trial whose worker thread dies as FAILED and goes on with a fresh worker', async () => {
+    const result = await s.platform.tuning.tune(actor, { data: 'points', target: 'y', learner: 'flaky-mean', grid: ['column=0,1', 'explode=0,2'], workers: 1, plugins: [PLUGIN] });
+    const runs = await children(result.runId);
+    expect(runs.map((r) => `${param(r, 'column')}/${param(r, 'explode')}:${r.info.status}`).sort()).toEqual(['0/0:FINISHED', '0/2:FAILED', '1/0:FINISHED', '1/2:FAILED']);
+    expect(runs.filter((r) => r.info.status === 'FAILED').map((r) => tag(r, 'orchard.error'))).toEqual(['the worker thread running this trial stopped (exit code 3)', 'the worker thread running this trial stopped (exit code 3)']);
+    expect(result.bestParams).toMatchObject({ column: 0, explode: 0 });
+  });
+
   it('fails clearly when every trial fails, and marks the tuning run FAILED', async () => {
     const attempt = s.platform.tuning.tune(actor, { data: 'points', target: 'y', learner: 'flaky-mean', grid: ['column=0,1', 'explode=1'], workers: 2, plugins: [PLUGIN], runName: 'doomed' });
     await expect(attempt).rejects.toThrow(/All 2 trials of flaky-mean failed; the first failed with: flaky-mean exploded on purpose/);
@@ -175,6 +183,8 @@ describe('tuning runs', () => {
     await expect(s.platform.tuning.tune(actor, { ...base, grid: ['max_iter=10,20'], halving: { resource: 'max_iter' } })).rejects.toThrow(/resource max_iter is also searched/);
     await expect(s.platform.tuning.tune(actor, { ...base, grid: ['max_depth=2,3'], halving: { resource: 'learning_rate' } })).rejects.toThrow(/learning_rate needs a whole-number maximum/);
     await expect(s.platform.tuning.tune(actor, { ...base, grid: ['max_depth=2,3'], validFraction: 1.5 })).rejects.toThrow(/validation fraction must be between 0 and 1/);
+    await expect(s.platform.tuning.tune(actor, { ...base, grid: ['max_depth=2,3'], halving: { factor: 1 } })).rejects.toThrow(/halving factor must be a number > 1, got 1/);
+    await expect(s.platform.tuning.tune(actor, { ...base, grid: ['max_depth=2,3'], plugins: ['no-such-plugin.ts'] })).rejects.toThrow(/No file no-such-plugin\.ts/);
     expect(await count()).toBe(before);
     // A metric of the wrong task is known only once the target is read: the run exists and is FAILED.
     await expect(s.platform.tuning.tune(actor, { ...base, grid: ['max_depth=2,3'], metric: 'rmse' })).rejects.toThrow(/metric 'rmse' does not apply to a binary target/);

@@ -213,10 +213,17 @@ export class TuneService {
 }
 
 /**
- * The halving resource: `rows`, or a learner parameter taking whole numbers that
- * is not itself searched (scikit-learn's rule). `rows` also when not halving.
+ * Checks the halving settings and returns the resource: `rows`, or a learner
+ * parameter taking whole numbers that is not itself searched (scikit-learn's
+ * rule). `rows` also when not halving.
  */
 function checkResource(learnerName: string, defaults: Readonly<Record<string, ParamValue>>, base: Readonly<Record<string, ParamValue>>, searched: readonly string[], halving: HalvingInput | undefined): string {
+  if (halving) {
+    const { factor, minResources: min, maxResources: max } = halving;
+    if (factor !== undefined && !(factor > 1 && Number.isFinite(factor))) throw invalidArgument(`The halving factor must be a number > 1, got ${factor}; 3 keeps a third of the candidates at each rung.`);
+    if (min !== undefined && min !== 'exhaust' && min !== 'smallest' && !(Number.isInteger(min) && min >= 1)) throw invalidArgument(`The minimum resource must be a whole number ≥ 1, exhaust or smallest, got ${String(min)}.`);
+    if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw invalidArgument(`The maximum resource must be a whole number ≥ 1, got ${max}.`);
+  }
   const resource = halving?.resource ?? 'rows';
   if (resource === 'rows') return resource;
   if (!(resource in defaults)) throw invalidArgument(`The halving resource '${resource}' is neither rows nor a parameter of ${learnerName}; its parameters are ${Object.keys(defaults).join(', ')}.`);
