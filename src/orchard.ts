@@ -11,6 +11,7 @@ import './learn/builtins.js';
 import { EvaluationService } from './learn/evaluation-service.js';
 import { loadLearnerPlugins } from './learn/learner-plugins.js';
 import { TrainService } from './learn/train-service.js';
+import { TuneService } from './learn/tune/tune-service.js';
 import { createMetadataStore } from './metadata/create-metadata-store.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { availableParallelism } from 'node:os';
@@ -33,6 +34,8 @@ export interface Platform {
   readonly engine: DataEngine;
   /** Training runs: transform, fit, evaluate, store the model artifact. */
   readonly training: TrainService;
+  /** Tuning runs: hyper-parameter search on worker threads, trials as child runs, the best model refitted. */
+  readonly tuning: TuneService;
   /** Evaluation runs: metrics of a model on a version, per slice, against another model. */
   readonly evaluation: EvaluationService;
   readonly clock: Clock;
@@ -72,6 +75,7 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     engine,
     artifacts,
     training: new TrainService({ store, content, engine, datasets, tracking, artifacts, clock }),
+    tuning: new TuneService({ store, content, engine, datasets, tracking, artifacts, clock }),
     evaluation: new EvaluationService({ store, content, engine, datasets, tracking, clock }),
     auth: new AuthService(store, clock),
     datasets,

@@ -10,6 +10,7 @@ import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerEvaluateCommand, registerTrainCommand } from './commands/train.js';
+import { registerTuneCommand } from './commands/tune.js';
 import '../learn/builtins.js';
 
 export type Action = (ctx: CliContext, ...args: never[]) => Promise<void | number>;
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerEvaluateCommand(program);
   registerExportCommand(program);
+  registerTuneCommand(program);
   registerTokenCommands(program);
   return program;
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { OrchardError } from './errors.js';
 
 /**
@@ -77,7 +78,8 @@ export async function bundleModule(file: string, options: BundleOptions = {}): P
  * imports resolve from there, as they would for the source), imported, and removed.
  */
 export async function importBundle(bundle: BundledModule, near: string): Promise<Record<string, unknown>> {
-  const file = join(dirname(resolve(near)), `.${basename(near)}.orchard-${bundle.digest.slice(0, 16)}-${process.pid}.mjs`);
+  // Process and thread in the name: worker threads of one process (tuning trials) import the same plugin at once.
+  const file = join(dirname(resolve(near)), `.${basename(near)}.orchard-${bundle.digest.slice(0, 16)}-${process.pid}-${threadId}.mjs`);
   await writeFile(file, bundle.code);
   try {
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;

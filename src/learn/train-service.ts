@@ -67,7 +67,7 @@ export class TrainService {
   }
 
   async train(actor: Actor, input: TrainInput, progress: Progress = () => {}): Promise<TrainResult> {
-    const { datasets, tracking, engine, content, artifacts, store, clock } = this.#deps;
+    const { datasets, tracking, engine, clock } = this.#deps;
     const l = learner(input.learner);
     const params = parseParams(l.name, l.defaults, input.params ?? {});
     const version = await datasets.resolve(input.data);
@@ -138,20 +138,7 @@ export class TrainService {
         training: { dataset: ref, target: input.target, rows: train.target.length, runId, trainedAt: clock.now() },
         metrics,
       };
-      // Bit-identical reload is part of the format's contract: check it before storing.
-      const reloaded = loadModel(JSON.parse(JSON.stringify(artifact)) as ModelArtifact).predictFeatures(train.features.map((f) => f.subarray(0, Math.min(1000, f.length))));
-      const original = predictTrain.subarray(0, reloaded.length);
-      if (reloaded.some((v, i) => !Object.is(v, original[i]))) throw new OrchardError('INTERNAL', `The ${l.name} model does not reload to identical predictions; its save/load is broken.`);
-      const json = Buffer.from(JSON.stringify(artifact));
-      const blob = await content.put(json);
-      const root = await artifacts.runRoot(runId);
-      await artifacts.upload(actor, `${root}/model/model.json`, json);
-      const now = clock.now();
-      await store.lineage.add([
-        { srcKind: 'dataset_version', srcId: ref, dstKind: 'run', dstId: runId, relation: 'consumed', createdAt: now },
-        ...(testVersion ? [{ srcKind: 'dataset_version', srcId: `${testVersion.name}@${testVersion.version}`, dstKind: 'run', dstId: runId, relation: 'consumed', createdAt: now }] : []),
-        { srcKind: 'run', srcId: runId, dstKind: 'model_artifact', dstId: blob.digest, relation: 'produced', createdAt: now },
-      ]);
+      const blob = await storeModelArtifact(this.#deps, actor, runId, artifact, { features: train.features, predictions: predictTrain }, [ref, ...(testVersion ? [`${testVersion.name}@${testVersion.version}`] : [])]);
       for (let i = 0; i < losses.length; i += 1000) await tracking.logBatch(actor, runId, { metrics: losses.slice(i, i + 1000) });
       await tracking.logBatch(actor, runId, {
         metrics: Object.entries(metrics).filter(([, v]) => Number.isFinite(v)).map(([key, value]) => ({ key, value })),
@@ -185,6 +172,36 @@ export interface TargetSpec {
 
 /** Most classes a classifier is trained for. */
 export const MAX_CLASSES = 1000;
+
+/**
+ * Stores a model artifact as a run's `model/model.json` (and by digest), after
+ * checking it reloads to bit-identical predictions on up to 1,000 training rows,
+ * with lineage `dataset_version → run` for each consumed version and `run → model_artifact`.
+ * @throws OrchardError INTERNAL when the learner's save/load does not round-trip.
+ */
+export async function storeModelArtifact(
+  deps: Pick<TrainDeps, 'content' | 'artifacts' | 'store' | 'clock'>,
+  actor: Actor,
+  runId: string,
+  artifact: ModelArtifact,
+  check: { readonly features: readonly Float64Array[]; readonly predictions: Float64Array },
+  consumed: readonly string[],
+): Promise<{ digest: string }> {
+  // Bit-identical reload is part of the format's contract: check it before storing.
+  const reloaded = loadModel(JSON.parse(JSON.stringify(artifact)) as ModelArtifact).predictFeatures(check.features.map((f) => f.subarray(0, Math.min(1000, f.length))));
+  const original = check.predictions.subarray(0, reloaded.length);
+  if (reloaded.some((v, i) => !Object.is(v, original[i]))) throw new OrchardError('INTERNAL', `The ${artifact.learner} model does not reload to identical predictions; its save/load is broken.`);
+  const json = Buffer.from(JSON.stringify(artifact));
+  const blob = await deps.content.put(json);
+  const root = await deps.artifacts.runRoot(runId);
+  await deps.artifacts.upload(actor, `${root}/model/model.json`, json);
+  const now = deps.clock.now();
+  await deps.store.lineage.add([
+    ...consumed.map((ref) => ({ srcKind: 'dataset_version', srcId: ref, dstKind: 'run', dstId: runId, relation: 'consumed', createdAt: now })),
+    { srcKind: 'run', srcId: runId, dstKind: 'model_artifact', dstId: blob.digest, relation: 'produced', createdAt: now },
+  ]);
+  return { digest: blob.digest };
+}
 
 /** `delay` → the column; `delayed=delay > 15` → an expression over columns. */
 export function parseTarget(text: string, columns: readonly ColumnSchema[]): TargetSpec {
@@ -247,7 +264,8 @@ export function autoFeatures(columns: readonly ColumnSchema[], exclude: Readonly
   return { steps, features };
 }
 
-function inferTask(target: Float64Array): Task {
+/** `binary` when every target value is 0 or 1, else `regression`. */
+export function inferTask(target: Float64Array): Task {
   for (let i = 0; i < target.length; i++) if (target[i] !== 0 && target[i] !== 1) return 'regression';
   return 'binary';
 }

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { invalidArgument } from '../../core/errors.js';
-import { parseTransformSpec } from '../../data/transform.js';
 import { learnerNames } from '../../learn/learner.js';
 import { loadLearnerPlugins } from '../../learn/learner-plugins.js';
 import { parseBins } from '../../learn/numeric-slices.js';
 import { json, num, table } from '../format.js';
 import { withContext } from '../main.js';
+import { parseKeyValues, readFeatureSpec } from '../options.js';
 import { stageReporter } from '../progress.js';
 
 export function registerTrainCommand(program: Command): void {
@@ -29,22 +29,8 @@ export function registerTrainCommand(program: Command): void {
         const tasks = ['binary', 'multiclass', 'regression'] as const;
         if (opts.task !== undefined && !(tasks as readonly string[]).includes(opts.task)) throw invalidArgument(`--task must be one of ${tasks.join(', ')}, got '${opts.task}'.`);
         const task = opts.task as (typeof tasks)[number] | undefined;
-        const params: Record<string, string> = {};
-        for (const p of opts.param ?? []) {
-          const eq = p.indexOf('=');
-          if (eq <= 0) throw invalidArgument(`--param '${p}' is not key=value, e.g. --param max_iter=200.`);
-          params[p.slice(0, eq)] = p.slice(eq + 1);
-        }
-        let features;
-        if (opts.features) {
-          const path = resolve(opts.features);
-          try {
-            features = parseTransformSpec(JSON.parse(readFileSync(path, 'utf8')), path);
-          } catch (error) {
-            if ((error as { code?: string }).code === 'INVALID_ARGUMENT') throw error;
-            throw invalidArgument(`Feature spec ${path} cannot be read as JSON (${(error as Error).message}).`);
-          }
-        }
+        const params = parseKeyValues('--param', opts.param);
+        const features = opts.features ? readFeatureSpec(opts.features) : undefined;
         await loadLearnerPlugins(opts.plugin ?? []);
         const platform = await ctx.platform();
         const result = await platform.training.train(
