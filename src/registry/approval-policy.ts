@@ -61,7 +61,9 @@ export function checkApprover(model: RegisteredModel, version: ModelVersion, cal
       { details: { name: model.name, version: version.version, role: caller.role } },
     );
   }
-  if (requester !== undefined && (caller.actor.name === requester || caller.identities.includes(requester))) {
+  // A token's actor is `<token name> (<token id>)`: the same name on another token is the same person.
+  const requesterNames = requester === undefined ? [] : [requester, requester.replace(/ \(tok_[0-9a-f]+\)$/, '')];
+  if (requesterNames.some((r) => caller.actor.name === r || caller.identities.includes(r))) {
     throw new OrchardError(
       'PERMISSION_DENIED',
       `${caller.actor.name} requested approval of ${ref} and so cannot ${decision} it (four-eyes rule); ask another approver — an admin${model.approvers.length > 0 ? ` or one of ${model.approvers.join(', ')}` : ''}.`,
