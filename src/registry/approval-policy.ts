@@ -48,19 +48,11 @@ export function checkProtectedAlias(model: RegisteredModel, version: ModelVersio
 }
 
 /**
- * Checks that `caller` may decide on an approval request: an admin or a listed approver,
- * and never the one who requested it (four-eyes).
+ * Checks that `caller` may decide on an approval request: never the one who requested it
+ * (four-eyes), and only an admin or a listed approver.
  */
 export function checkApprover(model: RegisteredModel, version: ModelVersion, caller: Caller, requester: string | undefined, decision: 'approve' | 'reject'): void {
   const ref = `version ${version.version} of model '${model.name}'`;
-  const listed = caller.identities.some((id) => model.approvers.includes(id)) || model.approvers.includes(caller.actor.name);
-  if (caller.role !== 'admin' && !listed) {
-    throw new OrchardError(
-      'PERMISSION_DENIED',
-      `${caller.actor.name} may not ${decision} ${ref}: approvers are admins${model.approvers.length > 0 ? ` and ${model.approvers.join(', ')}` : ''}. An admin can add an approver with \`orchard models update '${model.name}' --approvers <name,…>\`.`,
-      { details: { name: model.name, version: version.version, role: caller.role } },
-    );
-  }
   // A token's actor is `<token name> (<token id>)`: the same name on another token is the same person.
   const requesterNames = requester === undefined ? [] : [requester, requester.replace(/ \(tok_[0-9a-f]+\)$/, '')];
   if (requesterNames.some((r) => caller.actor.name === r || caller.identities.includes(r))) {
@@ -68,6 +60,14 @@ export function checkApprover(model: RegisteredModel, version: ModelVersion, cal
       'PERMISSION_DENIED',
       `${caller.actor.name} requested approval of ${ref} and so cannot ${decision} it (four-eyes rule); ask another approver — an admin${model.approvers.length > 0 ? ` or one of ${model.approvers.join(', ')}` : ''}.`,
       { details: { name: model.name, version: version.version, requester } },
+    );
+  }
+  const listed = caller.identities.some((id) => model.approvers.includes(id)) || model.approvers.includes(caller.actor.name);
+  if (caller.role !== 'admin' && !listed) {
+    throw new OrchardError(
+      'PERMISSION_DENIED',
+      `${caller.actor.name} may not ${decision} ${ref}: approvers are admins${model.approvers.length > 0 ? ` and ${model.approvers.join(', ')}` : ''}. An admin can add an approver with \`orchard models update ${model.name} --approvers <name,…>\`.`,
+      { details: { name: model.name, version: version.version, role: caller.role } },
     );
   }
 }

@@ -33,6 +33,8 @@ export interface VersionInput {
 }
 
 export interface SearchInput {
+  /** Versions only: restricts the search to this model. */
+  readonly model?: unknown;
   readonly filter?: unknown;
   readonly orderBy?: unknown;
   readonly maxResults?: unknown;
@@ -173,6 +175,10 @@ export class RegistryService {
 
   async searchVersions(query: SearchInput = {}): Promise<Page<ModelVersion>> {
     const { filter, orderBy, offset, limit } = searchOf(query, 'versions', 1000, 200_000);
+    if (query.model !== undefined) {
+      const model = await this.#model(this.#store, modelNameOf(query.model));
+      filter.unshift({ field: 'name', comparator: '=', value: model.name });
+    }
     return pageOf(await this.#store.registry.searchVersions({ filter, orderBy, offset, limit: limit + 1 }), limit, offset);
   }
 
