@@ -10,3 +10,5 @@ export type { DatasetVersion, ColumnSchema, ColumnKind } from '../data/types.js'
 export type { DatasetProfile, ColumnProfile } from '../data/profile.js';
 export type { DataSchema, Anomaly } from '../data/schema.js';
 export type { SplitSpec } from '../data/split.js';
+export type { ModelsClient, ModelSettings, RegisterOptions, SearchOptions } from './models-client.js';
+export type { RegisteredModel, ModelVersion, ModelAlias, ModelCard, ApprovalRecord, ApprovalState, ModelVersionStatus } from '../registry/types.js';
