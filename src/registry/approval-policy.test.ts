@@ -43,7 +43,7 @@ describe('protected aliases', () => {
 
   it('names the version, its approval state and the command that moves it on', () => {
     const pending = () => checkProtectedAlias(model, version('pending'), 'champion', [{ name: 'flights', version: 3, action: 'requested', actor: 'alice', comment: null, at: 0 }]);
-    expect(pending).toThrow(/Cannot point alias 'champion' at version 3 of model 'flights': model 'flights' requires approval for champion, prod, and version 3 of model 'flights' is pending approval \(requested by alice\).*`orchard models approve flights 3`/);
+    expect(pending).toThrow(/Cannot point alias 'champion' at version 3 of model 'flights': the model requires approval for champion, prod, and version 3 is pending approval \(requested by alice\).*`orchard models approve flights 3`/);
     expect(() => checkProtectedAlias(model, version('none'), 'prod', [])).toThrow(/has no approval; request it with `orchard models request-approval flights 3`/);
     expect(() => checkProtectedAlias(model, version('rejected'), 'prod', [{ name: 'flights', version: 3, action: 'rejected', actor: 'bob', comment: 'worse on March', at: 0 }])).toThrow(
       /was rejected by bob \("worse on March"\)/,

@@ -42,7 +42,7 @@ export function checkProtectedAlias(model: RegisteredModel, version: ModelVersio
   } else {
     state = `has no approval; request it with ${cmd('request-approval')}, then an approver runs ${cmd('approve')}`;
   }
-  throw new OrchardError('CONFLICT', `Cannot point alias '${alias}' at ${ref}: model '${model.name}' requires approval for ${model.protectedAliases.join(', ')}, and ${ref} ${state}.`, {
+  throw new OrchardError('CONFLICT', `Cannot point alias '${alias}' at ${ref}: the model requires approval for ${model.protectedAliases.join(', ')}, and version ${version.version} ${state}.`, {
     details: { name: model.name, version: version.version, alias, approval: version.approval },
   });
 }

@@ -100,7 +100,7 @@ function outputLine(a: NonNullable<ModelCardInput['artifact']>): string {
 }
 
 const row = (label: string, value: string) => `| ${label} | ${value} |`;
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const code = (text: string) => `\`${text.replaceAll('`', "'")}\``;
 /** A table cell: pipes escaped, one line. */
 const cell = (text: string) => text.replaceAll('|', '\\|').replace(/\s*\n\s*/g, ' ');

@@ -163,7 +163,7 @@ describe('model versions and aliases', () => {
     await ok('POST', 'model-versions/create', { name: 'guarded', source: `runs:/${runId}/model` });
     const refused = await call('POST', 'registered-models/alias', { name: 'guarded', alias: 'champion', version: '1' });
     expect([refused.status, refused.body.error_code]).toEqual([409, 'INVALID_STATE']);
-    expect(refused.body.message).toMatch(/version 1 of model 'guarded' has no approval; request it with `orchard models request-approval guarded 1`/);
+    expect(refused.body.message).toMatch(/Cannot point alias 'champion' at version 1 of model 'guarded': the model requires approval for champion, and version 1 has no approval; request it with `orchard models request-approval guarded 1`/);
     await ok('POST', 'registered-models/alias', { name: 'guarded', alias: 'challenger', version: '1' });
   });
 });

@@ -48,7 +48,7 @@ describe('approval workflow over HTTP', () => {
     const refused = await call('alice', 'PUT', '/models/flights/aliases/champion', { version: 1 });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'CONFLICT', details: { name: 'flights', version: 1, alias: 'champion', approval: 'pending' } });
-    expect(refused.body.message).toMatch(/version 1 of model 'flights' is pending approval \(requested by alice \(tok_\w+\)\).*`orchard models approve flights 1`/);
+    expect(refused.body.message).toMatch(/at version 1 of model 'flights': the model requires approval for champion, and version 1 is pending approval \(requested by alice \(tok_\w+\)\).*`orchard models approve flights 1`/);
 
     const self = await call('alice', 'POST', '/models/flights/versions/1/approve', {});
     expect(self.status).toBe(403);
