@@ -158,12 +158,31 @@ export class RegistryService {
     return this.#store.transaction(async (tx) => this.#createVersion(tx, actor, parsed));
   }
 
-  /** Registers a run's model under `name`, creating the model first when it does not exist. */
-  async register(actor: Actor, input: VersionInput & Omit<ModelInput, 'name' | 'tags'>): Promise<ModelVersion> {
+  /**
+   * Registers a run's model under `name`, creating the model first when it does not exist.
+   * `description` and `tags` are the version's; the approval settings apply to a new model only
+   * (an existing model's are changed by an admin with `updateModel`).
+   */
+  async register(actor: Actor, input: VersionInput & Omit<ModelInput, 'name' | 'tags' | 'description'>): Promise<ModelVersion> {
     const version = parseVersionInput(input);
-    const model = parseModelInput({ ...input, tags: undefined });
+    const model = parseModelInput({ ...input, description: undefined, tags: undefined });
     return this.#store.transaction(async (tx) => {
-      if (!(await tx.registry.getModel(version.name))) await this.#createModel(tx, actor, model);
+      const existing = await tx.registry.getModel(version.name);
+      if (!existing) await this.#createModel(tx, actor, model);
+      else {
+        const differs = [
+          input.requiresApproval !== undefined && input.requiresApproval !== null && model.requiresApproval !== existing.requiresApproval,
+          input.protectedAliases !== undefined && input.protectedAliases !== null && model.protectedAliases.join() !== existing.protectedAliases.join(),
+          input.approvers !== undefined && input.approvers !== null && model.approvers.join() !== existing.approvers.join(),
+        ].some(Boolean);
+        // Registering must not look as if it changed who approves: say so instead of ignoring it.
+        if (differs) {
+          throw invalidArgument(
+            `Model '${version.name}' already exists with other approval settings (requires approval: ${existing.requiresApproval ? `yes, for ${existing.protectedAliases.join(', ')}` : 'no'}); register without them, and have an admin change them with \`orchard models update ${version.name}\`.`,
+            { name: version.name },
+          );
+        }
+      }
       return this.#createVersion(tx, actor, version);
     });
   }

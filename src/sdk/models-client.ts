@@ -14,6 +14,7 @@ export interface ModelSettings {
   readonly approvers?: readonly string[];
 }
 
+/** `description` and `tags` are the version's; the approval settings apply when the model is created. */
 export interface RegisterOptions extends ModelSettings {
   readonly tags?: Readonly<Record<string, string>>;
   readonly pipelineVersionId?: string;

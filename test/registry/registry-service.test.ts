@@ -30,6 +30,8 @@ const events = async (model: string): Promise<AuditEvent[]> => (await s.platform
 describe('registering versions', () => {
   it("records the run's model digest, the dataset versions from lineage, and audits both creations", async () => {
     const v = await s.platform.registry.register(alice, { name: 'shops', runId: runA, description: 'first' });
+    expect(v.description).toBe('first');
+    expect((await s.platform.registry.getModel('shops')).description).toBeNull();
     expect(v).toMatchObject({ name: 'shops', version: 1, source: `runs:/${runA}/model`, runId: runA, digest: digestA, datasets: ['shops-train@1', 'shops-test@1'], status: 'READY', approval: 'none', createdBy: 'alice' });
     expect((await s.platform.tracking.getRun(runA)).tags).toContainEqual({ key: 'orchard.model', value: digestA });
     expect(await s.platform.store.lineage.edges('model_version', 'shops/1', 'upstream')).toMatchObject([{ srcKind: 'model_artifact', srcId: digestA, relation: 'registered_as' }]);
@@ -107,6 +109,9 @@ describe('approval workflow', () => {
 
   it('keeps a protected alias from an unapproved version, with the command to approve it', async () => {
     await expect(s.platform.registry.setAlias(alice, 'guarded', 'champion', 1)).rejects.toThrow(/Cannot point alias 'champion' at version 1 of model 'guarded'.* has no approval; request it with `orchard models request-approval guarded 1`/);
+    // Registering again cannot quietly change or drop the approval settings.
+    await expect(s.platform.registry.register(alice, { name: 'guarded', runId: runB, requiresApproval: false })).rejects.toThrow(/Model 'guarded' already exists with other approval settings \(requires approval: yes, for champion\)/);
+    expect((await s.platform.registry.getModel('guarded')).lastVersion).toBe(2);
     // Unprotected aliases are free.
     await s.platform.registry.setAlias(alice, 'guarded', 'challenger', 1);
     await s.platform.registry.requestApproval(alice, 'guarded', 1, 'AUC 0.99 on test');

@@ -69,9 +69,9 @@ export function registerModelCommands(program: Command): void {
       }),
     );
 
-  const settings = (cmd: Command) =>
+  const settings = (cmd: Command, description = 'what the model is for') =>
     cmd
-      .option('--description <text>', 'what the model is for')
+      .option('--description <text>', description)
       .option('--require-approval', 'protected aliases need an approved version')
       .option('--protect <aliases>', 'aliases that need approval, comma-separated (default champion)')
       .option('--approvers <names>', 'who may approve besides admins: actor names, token names or ids, comma-separated');
@@ -83,7 +83,7 @@ export function registerModelCommands(program: Command): void {
     approvers: o.approvers === undefined ? undefined : list(o.approvers),
   });
 
-  settings(models.command('register <name> <run-id>').description("Register a training run's model as the next version (creates the model if needed)"))
+  settings(models.command('register <name> <run-id>').description("Register a training run's model as the next version (creates the model, with the approval options, if needed)"), 'what this version is')
     .option('-t, --tag <key=value...>', 'version tags')
     .option('--pipeline-version <id>', 'the pipeline version that produced it')
     .option('--json', 'print JSON')
