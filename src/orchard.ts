@@ -16,6 +16,8 @@ import { createMetadataStore } from './metadata/create-metadata-store.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { ModelCardService } from './registry/model-card-service.js';
+import { RegistryService } from './registry/registry-service.js';
 import { ArtifactService } from './tracking/artifact-service.js';
 import { TrackingService } from './tracking/tracking-service.js';
 
@@ -38,6 +40,10 @@ export interface Platform {
   readonly tuning: TuneService;
   /** Evaluation runs: metrics of a model on a version, per slice, against another model. */
   readonly evaluation: EvaluationService;
+  /** Registered models, versions, aliases, approvals. */
+  readonly registry: RegistryService;
+  /** Model cards, generated or edited. */
+  readonly modelCards: ModelCardService;
   readonly clock: Clock;
   /** Closes the stores. */
   close(): Promise<void>;
@@ -80,6 +86,8 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     auth: new AuthService(store, clock),
     datasets,
     derive: new DeriveService({ store, content, engine, datasets, runs, clock }),
+    registry: new RegistryService(store, clock),
+    modelCards: new ModelCardService(store, content, clock),
     async close() {
       await engine.close();
       await store.destroy();

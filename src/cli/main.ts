@@ -5,6 +5,7 @@ import { createCliContext, type CliContext } from './context.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerModelCommands } from './commands/models.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
@@ -45,6 +46,8 @@ export function buildProgram(): Command {
     .description('Orchard: from raw data to a monitored production endpoint and back again.')
     .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
     .showHelpAfterError('(run `orchard --help` for usage)')
+    // Program options only before the subcommand, so `orchard models card x --version 3` is the subcommand's --version.
+    .enablePositionalOptions()
     .exitOverride();
   registerQuickstartCommand(program);
   registerServerCommand(program);
@@ -55,6 +58,7 @@ export function buildProgram(): Command {
   registerEvaluateCommand(program);
   registerExportCommand(program);
   registerTuneCommand(program);
+  registerModelCommands(program);
   registerTokenCommands(program);
   return program;
 }

@@ -7,15 +7,22 @@ import { KyselyLineageRepository } from './kysely/lineage-repository.js';
 import { KyselyEventRepository } from './kysely/event-repository.js';
 import { KyselyExperimentRepository } from './kysely/experiment-repository.js';
 import { KyselyMetricRepository } from './kysely/metric-repository.js';
+import { KyselyRegistryRepository } from './kysely/registry-repository.js';
 import { KyselyRunRepository } from './kysely/run-repository.js';
 import { KyselyTokenRepository } from './kysely/token-repository.js';
 import type { MetadataRepositories, MetadataStore } from './metadata-store.js';
 import { initialMigration } from './migrations/0001-initial.js';
+import { registryMigration } from './migrations/0002-registry.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Append only: never edit one that has shipped. */
 function migrationsFor(dialect: SqlDialectName): MigrationProvider {
-  return { getMigrations: async () => ({ '0001-initial': initialMigration(dialect) }) };
+  return {
+    getMigrations: async () => ({
+      '0001-initial': initialMigration(dialect),
+      '0002-registry': registryMigration(dialect),
+    }),
+  };
 }
 
 /**
@@ -64,6 +71,9 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
   get lineage() {
     return this.#repositories().lineage;
+  }
+  get registry() {
+    return this.#repositories().registry;
   }
 
   init(): Promise<void> {
@@ -157,6 +167,7 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       tokens: wrap(repos.tokens),
       datasets: wrap(repos.datasets),
       lineage: wrap(repos.lineage),
+      registry: wrap(repos.registry),
     };
   }
 }
@@ -171,5 +182,6 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     tokens: new KyselyTokenRepository(db),
     datasets: new KyselyDatasetRepository(db),
     lineage: new KyselyLineageRepository(db),
+    registry: new KyselyRegistryRepository(db, dialect),
   };
 }

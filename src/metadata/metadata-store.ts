@@ -15,6 +15,7 @@ import type {
 } from '../tracking/types.js';
 import type { DatasetVersion, LineageEdge } from '../data/types.js';
 import type { SqlDialectName } from './dialect.js';
+import type { RegistryRepository } from './registry-repository.js';
 
 /**
  * The metadata store port. Constructors do no I/O: call `init()` (connect and
@@ -50,6 +51,8 @@ export interface MetadataRepositories {
   readonly tokens: TokenRepository;
   readonly datasets: DatasetRepository;
   readonly lineage: LineageRepository;
+  /** Registered models, versions, aliases, approvals and model cards (src/metadata/registry-repository.ts). */
+  readonly registry: RegistryRepository;
 }
 
 export interface ExperimentSearch {

@@ -20,6 +20,10 @@ export interface Database {
   models: ModelTable;
   model_versions: ModelVersionTable;
   model_aliases: ModelAliasTable;
+  model_tags: KeyValueTable & { name: string };
+  model_version_tags: KeyValueTable & { name: string; version: number };
+  model_approvals: ModelApprovalTable;
+  model_cards: ModelCardTable;
   endpoints: EndpointTable;
   events: EventTable;
   tokens: TokenTable;
@@ -115,6 +119,13 @@ export interface ModelTable {
   requires_approval: number;
   created_at: number;
   updated_at: number;
+  /** From 0002-registry on. */
+  created_by: Generated<string>;
+  /** JSON list of alias names. */
+  protected_aliases: Generated<string>;
+  /** JSON list of actor names, token names or token ids. */
+  approvers: Generated<string>;
+  last_version: Generated<number>;
 }
 
 export interface ModelVersionTable {
@@ -129,12 +140,33 @@ export interface ModelVersionTable {
   created_by: string;
   created_at: number;
   updated_at: number;
+  /** JSON list of `name@N` dataset versions; from 0002-registry on. */
+  datasets_json: Generated<string>;
+  pipeline_version_id: string | null;
 }
 
 export interface ModelAliasTable {
   name: string;
   alias: string;
   version: number;
+  updated_at: number;
+}
+
+export interface ModelApprovalTable {
+  approval_id: Generated<number>;
+  name: string;
+  version: number;
+  action: string;
+  actor: string;
+  comment: string | null;
+  at: number;
+}
+
+export interface ModelCardTable {
+  name: string;
+  version: number;
+  markdown: string;
+  updated_by: string;
   updated_at: number;
 }
 

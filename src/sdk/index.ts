@@ -15,3 +15,5 @@ export { loadOnnxPredictor, type OnnxPredictor, type OnnxPredictorOptions, type 
 export { exportOnnx, type OnnxModel } from '../learn/onnx/export-onnx.js';
 export { registerLearner, learnerNames, type Learner, type Task, type TrainingData, type FitHooks, type LearnerOrigin } from '../learn/learner.js';
 export { loadLearnerPlugin, loadLearnerPlugins, type LoadedPlugin } from '../learn/learner-plugins.js';
+export type { ModelsClient, ModelSettings, RegisterOptions, SearchOptions } from './models-client.js';
+export type { RegisteredModel, ModelVersion, ModelAlias, ModelCard, ApprovalRecord, ApprovalState, ModelVersionStatus } from '../registry/types.js';

@@ -7,6 +7,7 @@ import { embeddedTransport } from './embedded-transport.js';
 import { httpTransport } from './http-transport.js';
 import type { TrackingTransport } from './transport.js';
 import { embeddedDataClient, httpDataClient, type DataClient } from './data-client.js';
+import { embeddedModelsClient, httpModelsClient, type ModelsClient } from './models-client.js';
 
 export interface StartRunOptions extends ActiveRunOptions {
   /** Experiment name (created when missing) or `{ id }`; default the `Default` experiment. */
@@ -34,10 +35,13 @@ export class Orchard {
   readonly #runs = new Set<ActiveRun>();
   /** Datasets: ingest, profile, validate, split. */
   readonly data: DataClient;
+  /** The model registry: register, aliases, approvals, model cards. */
+  readonly models: ModelsClient;
 
-  private constructor(transport: TrackingTransport, data: DataClient) {
+  private constructor(transport: TrackingTransport, data: DataClient, models: ModelsClient) {
     this.#transport = transport;
     this.data = data;
+    this.models = models;
   }
 
   /** Connects as configured (environment, `<home>/config.json`, then `overrides`). */
@@ -45,18 +49,18 @@ export class Orchard {
     const config = loadConfig(process.env, process.cwd(), overrides);
     if (config.url) return Orchard.remote(config.url, config.token);
     const platform = await createOrchard(config);
-    return new Orchard(embeddedTransport(platform, { name: config.user }, true), embeddedDataClient(platform, { name: config.user }));
+    return new Orchard(embeddedTransport(platform, { name: config.user }, true), embeddedDataClient(platform, { name: config.user }), embeddedModelsClient(platform, config.user));
   }
 
   /** Uses an already open platform in this process (servers, tests, pipelines). */
   static embedded(platform: Platform, actor = platform.config.user): Orchard {
-    return new Orchard(embeddedTransport(platform, { name: actor }, false), embeddedDataClient(platform, { name: actor }));
+    return new Orchard(embeddedTransport(platform, { name: actor }, false), embeddedDataClient(platform, { name: actor }), embeddedModelsClient(platform, actor));
   }
 
   /** Talks to a server at `url`. */
   static remote(url: string, token?: string): Orchard {
     const base = url.replace(/\/+$/, '');
-    return new Orchard(httpTransport(base, token), httpDataClient(base, token));
+    return new Orchard(httpTransport(base, token), httpDataClient(base, token), httpModelsClient(base, token));
   }
 
   /** Where this client sends its calls. */

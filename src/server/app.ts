@@ -8,8 +8,10 @@ import type { Role, Token } from '../tracking/types.js';
 import { createErrorHandler } from './http-errors.js';
 import { dataRoutes } from './routes/data-api.js';
 import { mlflowArtifactRoutes } from './routes/mlflow-artifacts.js';
+import { mlflowRegistryRoutes } from './routes/mlflow-registry.js';
 import { mlflowTrackingRoutes } from './routes/mlflow-tracking.js';
 import { orchardRoutes } from './routes/orchard-api.js';
+import { registryRoutes } from './routes/registry-api.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -89,7 +91,11 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
 
   await app.register(orchardRoutes(platform), { prefix: '/api/v1' });
   await app.register(dataRoutes(platform), { prefix: '/api/v1' });
-  for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) await app.register(mlflowTrackingRoutes(platform), { prefix });
+  await app.register(registryRoutes(platform), { prefix: '/api/v1' });
+  for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
+    await app.register(mlflowTrackingRoutes(platform), { prefix });
+    await app.register(mlflowRegistryRoutes(platform), { prefix });
+  }
   for (const prefix of ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts']) await app.register(mlflowArtifactRoutes(platform), { prefix });
   return app;
 }

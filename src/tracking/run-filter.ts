@@ -46,7 +46,8 @@ const ENTITY_ALIASES: Readonly<Record<string, Entity>> = {
 
 const ATTRIBUTE_ALIASES: Readonly<Record<string, string>> = { run_uuid: 'run_id', name: 'run_name', 'run name': 'run_name' };
 
-type Token =
+/** A lexical token of the filter language, shared with the registry's search filters. */
+export type FilterToken =
   | { kind: 'ident'; text: string; pos: number }
   | { kind: 'string'; text: string; pos: number }
   | { kind: 'number'; value: number; text: string; pos: number }
@@ -55,14 +56,19 @@ type Token =
 
 const EXAMPLE = "metrics.auc > 0.8 and params.learner = 'gbdt'";
 
-function fail(source: string, pos: number, problem: string): never {
-  throw invalidArgument(`Invalid search filter at position ${pos + 1} of \`${source}\`: ${problem}. Example of a valid filter: ${EXAMPLE}`, {
+type Token = FilterToken;
+const fail: (source: string, pos: number, problem: string) => never = (source, pos, problem) => failAt(source, pos, problem);
+
+export function failAt(source: string, pos: number, problem: string, example = EXAMPLE): never {
+  throw invalidArgument(`Invalid search filter at position ${pos + 1} of \`${source}\`: ${problem}. Example of a valid filter: ${example}`, {
     filter: source,
     position: pos + 1,
   });
 }
 
-function tokenize(source: string): Token[] {
+/** Splits a filter into tokens; errors name the position and show `example`. */
+export function tokenizeFilter(source: string, example = EXAMPLE): Token[] {
+  const fail: (source: string, pos: number, problem: string) => never = (src, pos, problem) => failAt(src, pos, problem, example);
   const tokens: Token[] = [];
   let i = 0;
   while (i < source.length) {
@@ -148,7 +154,7 @@ function splitIdentifier(source: string, token: Token, forOrder: boolean): { ent
 /** Parses a filter string into clauses; an empty or blank filter gives no clauses. */
 export function parseRunFilter(source: string | undefined | null): FilterClause[] {
   if (source == null || source.trim() === '') return [];
-  const tokens = tokenize(source);
+  const tokens = tokenizeFilter(source);
   const clauses: FilterClause[] = [];
   let i = 0;
   const peekWord = (offset = 0): string | undefined => {
@@ -249,7 +255,7 @@ function checkClause(source: string, pos: number, clause: FilterClause): FilterC
 export function parseRunOrderBy(entries: readonly string[] | undefined | null): OrderClause[] {
   if (!entries) return [];
   return entries.map((entry) => {
-    const tokens = tokenize(entry);
+    const tokens = tokenizeFilter(entry);
     const first = tokens[0];
     if (!first || first.kind !== 'ident') fail(entry, 0, 'expected a key such as metrics.auc DESC');
     const { entity, key } = splitIdentifier(entry, first, true);

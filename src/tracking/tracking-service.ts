@@ -311,11 +311,11 @@ function summariseBatch(metrics: readonly MetricPoint[], params: readonly KeyVal
   return { metricPoints: metrics.length, metricKeys: keys.slice(0, 50), params, tags };
 }
 
-function pageOf<T>(items: T[], limit: number, offset: number): Page<T> {
+export function pageOf<T>(items: T[], limit: number, offset: number): Page<T> {
   return items.length > limit ? { items: items.slice(0, limit), nextPageToken: encodePageToken(offset + limit) } : { items };
 }
 
-function pageSize(value: unknown, fallback: number, max: number): number {
+export function pageSize(value: unknown, fallback: number, max: number): number {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max) throw invalidArgument(`max_results must be an integer from 1 to ${max}, got '${String(value)}'.`, { field: 'max_results' });
