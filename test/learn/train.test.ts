@@ -50,6 +50,10 @@ describe('training runs', () => {
     const p2 = again.predict(sample);
     expect([...p1]).toEqual([...p2]);
     expect(p1.every((p) => p > 0 && p < 1)).toBe(true);
+    // Categories never seen in training share one code (the transform's "other"), so any two give the same prediction.
+    const [paris, quito] = [...model.predict([{ ...sample[0]!, city: 'paris' }, { ...sample[0]!, city: 'quito' }])];
+    expect(paris).toBe(quito);
+    expect(paris! > 0 && paris! < 1).toBe(true);
     expect(stored.signature).toEqual({ inputs: [{ name: 'day', kind: 'datetime' }, { name: 'city', kind: 'categorical' }, { name: 'size', kind: 'integer' }], target: 'pricey', output: 'probability' });
   });
 
