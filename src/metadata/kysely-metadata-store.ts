@@ -9,13 +9,16 @@ import { KyselyExperimentRepository } from './kysely/experiment-repository.js';
 import { KyselyMetricRepository } from './kysely/metric-repository.js';
 import { KyselyRunRepository } from './kysely/run-repository.js';
 import { KyselyTokenRepository } from './kysely/token-repository.js';
+import { KyselyLockRepository } from './kysely/lock-repository.js';
+import { KyselyPipelineRepository } from './kysely/pipeline-repository.js';
 import type { MetadataRepositories, MetadataStore } from './metadata-store.js';
 import { initialMigration } from './migrations/0001-initial.js';
+import { pipelinesMigration } from './migrations/0003-pipelines.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Append only: never edit one that has shipped. */
 function migrationsFor(dialect: SqlDialectName): MigrationProvider {
-  return { getMigrations: async () => ({ '0001-initial': initialMigration(dialect) }) };
+  return { getMigrations: async () => ({ '0001-initial': initialMigration(dialect), '0003-pipelines': pipelinesMigration() }) };
 }
 
 /**
@@ -64,6 +67,12 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
   get lineage() {
     return this.#repositories().lineage;
+  }
+  get pipelines() {
+    return this.#repositories().pipelines;
+  }
+  get locks() {
+    return this.#repositories().locks;
   }
 
   init(): Promise<void> {
@@ -157,6 +166,8 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       tokens: wrap(repos.tokens),
       datasets: wrap(repos.datasets),
       lineage: wrap(repos.lineage),
+      pipelines: wrap(repos.pipelines),
+      locks: wrap(repos.locks),
     };
   }
 }
@@ -171,5 +182,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     tokens: new KyselyTokenRepository(db),
     datasets: new KyselyDatasetRepository(db),
     lineage: new KyselyLineageRepository(db),
+    pipelines: new KyselyPipelineRepository(db),
+    locks: new KyselyLockRepository(db),
   };
 }
