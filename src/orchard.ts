@@ -12,7 +12,10 @@ import { EvaluationService } from './learn/evaluation-service.js';
 import { TrainService } from './learn/train-service.js';
 import { createMetadataStore } from './metadata/create-metadata-store.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { LocalExecutor } from './pipelines/local-executor.js';
+import { PipelineService } from './pipelines/pipeline-service.js';
+import { endStaleWorker, isLocalProcessGone } from './pipelines/process-liveness.js';
 import { join } from 'node:path';
 import { ArtifactService } from './tracking/artifact-service.js';
 import { TrackingService } from './tracking/tracking-service.js';
@@ -34,6 +37,8 @@ export interface Platform {
   readonly training: TrainService;
   /** Evaluation runs: metrics of a model on a version, per slice, against another model. */
   readonly evaluation: EvaluationService;
+  /** Pipelines: load, lint, push versions, run on the local executor, resume. */
+  readonly pipelines: PipelineService;
   readonly clock: Clock;
   /** Closes the stores. */
   close(): Promise<void>;
@@ -60,7 +65,22 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
   const engine = new DataEngine({ tempDir: join(config.home, 'tmp'), memoryLimit: config.data.memoryLimit, threads: config.data.threads ?? availableParallelism() });
   const datasets = new DatasetService(store, content, engine, runs, clock);
   const artifacts = new ArtifactService(store, content, clock);
+  const pipelines = new PipelineService({
+    store,
+    content,
+    tracking,
+    clock,
+    scratchDir: join(config.home, 'tmp', 'pipelines'),
+    cores: availableParallelism(),
+    createExecutor: (slots) =>
+      new LocalExecutor({ slots, workDir: join(config.home, 'tmp', 'pipeline-runs'), content, clock, config: { home: config.home, db: config.db, artifacts: config.artifacts, user: config.user } }),
+    host: hostname(),
+    pid: process.pid,
+    isGone: isLocalProcessGone,
+    endStaleWorker,
+  });
   return {
+    pipelines,
     config,
     store,
     content,

@@ -6,6 +6,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerEvaluateCommand, registerTrainCommand } from './commands/train.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerExperimentCommands(program);
   registerRunCommands(program);
+  registerPipelineCommands(program);
   registerTrainCommand(program);
   registerEvaluateCommand(program);
   registerTokenCommands(program);

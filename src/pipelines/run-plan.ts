@@ -35,7 +35,8 @@ export type Decision =
   | { readonly type: 'skip'; readonly unit: string; readonly reason: string }
   | { readonly type: 'upstream_failed'; readonly unit: string; readonly reason: string }
   | { readonly type: 'expand'; readonly node: string; readonly count: number }
-  | { readonly type: 'join'; readonly node: string; readonly status: 'SUCCEEDED' | 'FAILED'; readonly outputs: Readonly<Record<string, StoredValue>> | null; readonly reason?: string };
+  /** A fan-out ends: CACHED when every item came from the cache. */
+  | { readonly type: 'join'; readonly node: string; readonly status: 'SUCCEEDED' | 'CACHED' | 'FAILED'; readonly outputs: Readonly<Record<string, StoredValue>> | null; readonly reason?: string };
 
 export interface PlanContext {
   readonly params: ResolvedParams;
@@ -126,7 +127,8 @@ function fanOutDecisions(node: PipelineNode, ctx: PlanContext, states: ReadonlyM
   }
   const outputs: Record<string, StoredValue> = {};
   for (const key of Object.keys(node.step.outputs)) outputs[key] = storedList(items.map((s) => s.outputs![key]!));
-  return [{ type: 'join', node: node.name, status: 'SUCCEEDED', outputs }];
+  const allCached = items.length > 0 && items.every((s) => s.status === 'CACHED');
+  return [{ type: 'join', node: node.name, status: allCached ? 'CACHED' : 'SUCCEEDED', outputs }];
 }
 
 function inputsOf(node: PipelineNode, ctx: PlanContext, states: ReadonlyMap<string, UnitState>): Record<string, StoredValue> {

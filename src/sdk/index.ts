@@ -10,3 +10,7 @@ export type { DatasetVersion, ColumnSchema, ColumnKind } from '../data/types.js'
 export type { DatasetProfile, ColumnProfile } from '../data/profile.js';
 export type { DataSchema, Anomaly } from '../data/schema.js';
 export type { SplitSpec } from '../data/split.js';
+export { pipeline, type Pipeline, type PipelineBuilder, type PipelineOptions, type NodeHandle, type Ref, type Condition } from '../pipelines/pipeline.js';
+export { step, command, type StepDefinition, type StepContext, type StepLog, type StepPolicy } from '../pipelines/step.js';
+export { types, type PortType, type JsonValue, type ParamValue } from '../pipelines/types.js';
+export { lintPipeline } from '../pipelines/lint.js';
