@@ -130,7 +130,7 @@ function progress(write: (text: string) => void, started: number): (e: ServiceEv
 
 export function describeSummary(s: RunSummary, ms?: number): string {
   const count = (status: string) => s.units.filter((u) => u.status === status && !isFanOut(s, u)).length;
-  const head = `Pipeline ${s.pipeline}${s.version === null ? '' : `@${s.version}`}, run ${s.runId}: ${s.status}${ms === undefined ? '' : ` in ${duration(ms)}`} — ${count('SUCCEEDED')} ran, ${count('CACHED')} cached, ${count('FAILED')} failed, ${count('SKIPPED')} skipped${count('UPSTREAM_FAILED') ? `, ${count('UPSTREAM_FAILED')} not run` : ''}${count('CANCELLED') ? `, ${count('CANCELLED')} cancelled` : ''}`;
+  const head = `Pipeline ${s.pipeline}${s.version === null ? '' : `@${s.version}`}, run ${s.runId}: ${s.status}${ms === undefined ? '' : ` in ${duration(ms)}`} — ${count('SUCCEEDED')} succeeded, ${count('CACHED')} cached, ${count('FAILED')} failed, ${count('SKIPPED')} skipped${count('UPSTREAM_FAILED') ? `, ${count('UPSTREAM_FAILED')} not run` : ''}${count('CANCELLED') ? `, ${count('CANCELLED')} cancelled` : ''}`;
   return `${head}\n${stepTable(s.units)}`;
 }
 
