@@ -17,6 +17,8 @@ import { describeType, isArtifactType, preview, valueProblem, type PortType, typ
  * (`stdout.txt`, `stderr.txt`, `tracking.jsonl`), which the executor picks up.
  */
 
+const PERMANENT = new Set(['INVALID_ARGUMENT', 'NOT_FOUND', 'ALREADY_EXISTS', 'CONFLICT', 'UNAUTHENTICATED', 'PERMISSION_DENIED', 'CONFIG_ERROR']);
+
 export const ATTEMPT_FILES = Object.freeze({ stdout: 'stdout.txt', stderr: 'stderr.txt', tracking: 'tracking.jsonl' });
 
 export interface StepHostDeps {
@@ -86,10 +88,13 @@ export async function hostStep(task: StepTask, dir: string, deps: StepHostDeps):
     return { ok: true, outputs, folders };
   } catch (error) {
     if (error instanceof Failure) return { ok: false, failure: error.failure };
-    const e = error as { name?: string; message?: string; stack?: string; retryable?: unknown; code?: unknown };
+    const e = error as { name?: string; message?: string; stack?: string; retryable?: unknown; code?: unknown; details?: { retryable?: unknown } };
     appendFileSync(join(dir, ATTEMPT_FILES.stderr), `${e?.stack ?? String(error)}\n`);
-    const kind = e?.name === 'OrchardError' && typeof e.code === 'string' ? `${e.code}: ` : e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
-    return { ok: false, failure: { kind: 'error', retryable: e?.retryable !== false, message: `${who} threw ${kind}${e?.message ?? String(error)}` } };
+    const orchard = e?.name === 'OrchardError' && typeof e.code === 'string';
+    const kind = orchard ? `${e.code}: ` : e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
+    // Bad input to the platform fails the same way every time; a busy store or a user error may pass.
+    const retryable = orchard ? e.details?.retryable === true || !PERMANENT.has(e.code as string) : e?.retryable !== false;
+    return { ok: false, failure: { kind: 'error', retryable, message: `${who} threw ${kind}${e?.message ?? String(error)}` } };
   }
 }
 

@@ -14,3 +14,4 @@ export { pipeline, type Pipeline, type PipelineBuilder, type PipelineOptions, ty
 export { step, command, type StepDefinition, type StepContext, type StepLog, type StepPolicy } from '../pipelines/step.js';
 export { types, type PortType, type JsonValue, type ParamValue } from '../pipelines/types.js';
 export { lintPipeline } from '../pipelines/lint.js';
+export * as steps from '../pipelines/steps/index.js';
