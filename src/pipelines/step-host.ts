@@ -110,6 +110,7 @@ async function runFunction(task: StepTask, def: AnyStep, dir: string, workDir: s
     inputs,
     outputs: artifactOutputs,
     params: { ...task.params },
+    stored: task.inputs,
     step: task.unit,
     attempt: task.attempt,
     pipelineRunId: task.pipelineRunId,

@@ -1,7 +1,7 @@
 import { OrchardError } from '../core/errors.js';
 import type { Platform } from '../orchard.js';
 import type { Actor } from '../tracking/tracking-service.js';
-import { isArtifactType, type ParamValue, type Ports, type RuntimeValue } from './types.js';
+import { isArtifactType, type ParamValue, type Ports, type RuntimeValue, type StoredValue } from './types.js';
 
 /**
  * Steps: units of work with declared inputs, outputs and parameters. A function
@@ -36,6 +36,8 @@ export interface StepContext<I extends Ports = Ports, O extends Ports = Ports, P
   /** Where to write each artifact output: a file path, or a folder that already exists. */
   readonly outputs: { readonly [K in ArtifactKeys<O>]: string };
   readonly params: Widen<P>;
+  /** The inputs as the run stores them: artifacts by digest (and a file's name), values as JSON. */
+  readonly stored: { readonly [K in keyof I]: StoredValue };
   readonly log: StepLog;
   /** The step's name in the pipeline (`train`, or `train[2]` for a map item). */
   readonly step: string;

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../src/orchard.js';
@@ -50,6 +50,8 @@ describe('dataset steps', () => {
     expect(summary.status, JSON.stringify(summary.units.map((u) => u.reason))).toBe('FINISHED');
     const [version] = await platform.datasets.versions('shops');
     expect(version).toMatchObject({ name: 'shops', version: 1, rows: 250 });
+    const csv = await platform.content.put(readFileSync(join(dir.path, 'shops.csv')));
+    expect(version!.source).toBe(`artifact:shops.csv@${csv.digest}`);
     const steps = await platform.store.pipelines.listSteps(summary.runId);
     expect(steps.find((s) => s.unit === 'ingest')!.outputs).toEqual({ version: { kind: 'value', value: 'shops@1' }, rows: { kind: 'value', value: 250 } });
     // The file handed on is the version's snapshot itself.

@@ -1,5 +1,5 @@
 import { copyFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { OrchardError } from '../../core/errors.js';
 import { step } from '../step.js';
 import { types } from '../types.js';
@@ -21,10 +21,13 @@ export const ingest = step({
   inputs: { source: types.file() },
   outputs: { version: types.string, rows: types.number },
   params: { dataset: '', format: '' },
-  run: async ({ inputs, params, actor, log, orchard }) => {
+  run: async ({ inputs, stored, params, actor, log, orchard }) => {
     if (params.dataset === '') throw new OrchardError('INVALID_ARGUMENT', "The ingest step needs the dataset's name: params: { dataset: 'flights' }.");
     const platform = await orchard();
-    const r = await platform.datasets.ingest(actor, { name: params.dataset, source: inputs.source, format: params.format === '' ? undefined : params.format, cwd: dirname(inputs.source) });
+    // The version's source is the artifact (by content), not the attempt's scratch copy.
+    const file = stored.source as { digest: string; name?: string };
+    const label = `artifact:${file.name ?? basename(inputs.source)}@${file.digest}`;
+    const r = await platform.datasets.ingest(actor, { name: params.dataset, source: inputs.source, format: params.format === '' ? undefined : params.format, cwd: dirname(inputs.source), label });
     const ref = `${r.version.name}@${r.version.version}`;
     log.metrics({ rows: r.version.rows, bytes: r.version.bytes });
     log.tag('orchard.dataset_version', ref);
