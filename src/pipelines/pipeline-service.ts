@@ -1,12 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { ContentStore } from '../artifacts/content-store.js';
 import type { Clock } from '../core/clock.js';
-import { OrchardError, notFound, throwIfIssues, type Issue } from '../core/errors.js';
+import { OrchardError, notFound, type Issue } from '../core/errors.js';
 import { bundleModule, importBundle } from '../core/load-module.js';
 import type { MetadataStore, PipelineStepRecord, PipelineVersionRecord } from '../metadata/metadata-store.js';
 import type { Actor, TrackingService } from '../tracking/tracking-service.js';
-import { storeFile, storeFolder } from './artifact-files.js';
+import { storeLocalInputs } from './local-inputs.js';
 import { assertValidPipeline, lintPipeline } from './lint.js';
 import { resolveParams, type ResolvedParams } from './params.js';
 import { findPipeline, importStoredBundle } from './pipeline-module.js';
@@ -14,6 +14,7 @@ import { PipelineRunner, type RunEvent } from './pipeline-runner.js';
 import { dependenciesOf, type Pipeline } from './pipeline.js';
 import { initialStates, statesForResume, type UnitState, type UnitStatus } from './run-plan.js';
 import { RunLease, type LeaseHolder } from './run-lease.js';
+import { runSummary, type RunSummary, type StoredGraph } from './run-summary.js';
 import type { StepExecutor, StepModule } from './step-executor.js';
 import { StepTracker } from './step-tracker.js';
 import type { StoredValue } from './types.js';
@@ -30,6 +31,8 @@ export interface LoadedPipeline {
   readonly baseDir: string;
 }
 
+export type { RunSummary, UnitSummary } from './run-summary.js';
+
 export type ServiceEvent = RunEvent | { readonly type: 'run_started'; readonly runId: string; readonly resumed: boolean } | { readonly type: 'waiting'; readonly holder: LeaseHolder };
 
 export interface RunOptions {
@@ -44,27 +47,6 @@ export interface RunOptions {
   /** Aborting cancels the run: running steps are terminated, the run ends KILLED. */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ServiceEvent) => void;
-}
-
-export interface UnitSummary {
-  readonly unit: string;
-  readonly node: string;
-  readonly status: UnitStatus;
-  readonly attempts: number;
-  readonly startedAt: number | null;
-  readonly endedAt: number | null;
-  readonly reason: string | null;
-  readonly stepRunId: string | null;
-  /** The steps it waits for. */
-  readonly after: readonly string[];
-}
-
-export interface RunSummary {
-  readonly runId: string;
-  readonly pipeline: string;
-  readonly version: number | null;
-  readonly status: string;
-  readonly units: readonly UnitSummary[];
 }
 
 export interface PipelineServiceDeps {
@@ -92,8 +74,7 @@ interface StoredOptions {
   readonly locals: Record<string, StoredValue>;
   readonly concurrency: number | undefined;
   readonly baseDir: string;
-  /** Each node's dependencies, so a run's graph can be shown without its code. */
-  readonly graph: { readonly node: string; readonly after: string[] }[];
+  readonly graph: StoredGraph;
 }
 
 const SOURCE = /\.(ts|mts|js|mjs)$/;
@@ -172,7 +153,7 @@ export class PipelineService {
     const params = resolveParams(pipeline, options.params ?? {});
     const lease = await this.#lease(pipeline.name, 'new', options);
     try {
-      const locals = await this.#storeLocals(pipeline, params, loaded.baseDir);
+      const locals = await storeLocalInputs(this.#d.content, pipeline, params, loaded.baseDir);
       const experimentId = (await this.#d.tracking.ensureExperiment(actor, pipeline.experiment ?? pipeline.name)).experimentId;
       const tags = [
         { key: 'orchard.kind', value: 'pipeline' },
@@ -237,16 +218,8 @@ export class PipelineService {
   }
 
   /** The state of a run's units, in graph order, with what each waits for. */
-  async summary(runId: string): Promise<RunSummary> {
-    const rec = await this.#d.store.pipelines.getRun(runId);
-    if (!rec) throw notFound(`Run '${runId}' is not a pipeline run.`, { runId });
-    const graph = (rec.options as StoredOptions).graph ?? [];
-    const order = graphOrder(graph);
-    const after = new Map(graph.map((g) => [g.node, g.after]));
-    const steps = await this.#d.store.pipelines.listSteps(runId);
-    steps.sort((a, b) => (order.get(a.node) ?? 0) - (order.get(b.node) ?? 0) || (a.index ?? -1) - (b.index ?? -1));
-    const units = steps.map((s) => ({ unit: s.unit, node: s.node, status: s.status as UnitStatus, attempts: s.attempts, startedAt: s.startedAt, endedAt: s.endedAt, reason: s.reason, stepRunId: s.stepRunId, after: s.index === null ? (after.get(s.node) ?? []) : [s.node] }));
-    return { runId, pipeline: rec.pipeline, version: rec.version, status: rec.status, units };
+  summary(runId: string): Promise<RunSummary> {
+    return runSummary(this.#d.store, runId);
   }
 
   async #execute(actor: Actor, r: { loaded: LoadedPipeline; runId: string; experimentId: string; params: ResolvedParams; stored: StoredOptions; states: Map<string, UnitState>; records: Map<string, PipelineStepRecord> }, lease: RunLease, options: RunOptions): Promise<RunSummary> {
@@ -298,51 +271,10 @@ export class PipelineService {
       await new Promise((r) => setTimeout(r, this.#d.waitPollMs ?? 1000));
     }
   }
-
-  /** Stores the local files and folders the pipeline gives to inputs; reports every missing one at once. */
-  async #storeLocals(pipeline: Pipeline, params: ResolvedParams, baseDir: string): Promise<Record<string, StoredValue>> {
-    const locals: Record<string, StoredValue> = {};
-    const issues: Issue[] = [];
-    for (const node of pipeline.nodes) {
-      for (const [input, b] of Object.entries(node.inputs)) {
-        if (b.kind !== 'local') continue;
-        const given = typeof b.path === 'string' ? b.path : String(params.pipeline[b.path.param]);
-        const path = resolve(baseDir, given);
-        const s = existsSync(path) ? statSync(path) : undefined;
-        if (!s || (b.type === 'file' ? !s.isFile() : !s.isDirectory())) {
-          issues.push({ code: 'missing_file', path: ['nodes', node.name, 'inputs', input], message: `step '${node.name}' input '${input}' names the ${b.type} ${path}, which does not exist${s ? ` as a ${b.type}` : ''}; fix the path (relative paths start at ${baseDir})` });
-          continue;
-        }
-        if (b.type === 'file') {
-          const blob = await storeFile(this.#d.content, path);
-          locals[`${node.name}.${input}`] = { kind: 'file', digest: blob.digest, size: blob.size, name: basename(path) };
-        } else {
-          const folder = await storeFolder(this.#d.content, path);
-          locals[`${node.name}.${input}`] = { kind: 'folder', digest: folder.digest, size: folder.size };
-        }
-      }
-    }
-    throwIfIssues(`inputs of pipeline '${pipeline.name}'`, issues);
-    return locals;
-  }
 }
 
 function stateOf(s: PipelineStepRecord): UnitState {
   return { unit: s.unit, node: s.node, index: s.index, status: s.status as UnitStatus, outputs: s.outputs };
-}
-
-/** Position of each node in an order where it follows what it waits for. */
-function graphOrder(graph: readonly { node: string; after: readonly string[] }[]): Map<string, number> {
-  const after = new Map(graph.map((g) => [g.node, g.after]));
-  const order = new Map<string, number>();
-  const visit = (node: string, seen: Set<string>) => {
-    if (order.has(node) || seen.has(node)) return;
-    seen.add(node);
-    for (const d of after.get(node) ?? []) visit(d, seen);
-    order.set(node, order.size);
-  };
-  graph.forEach((g) => visit(g.node, new Set()));
-  return order;
 }
 
 function countBy(values: readonly string[]): Record<string, number> {

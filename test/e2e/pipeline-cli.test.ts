@@ -153,7 +153,7 @@ describe('orchard run from the command line', () => {
     expect(first.out.stdout).toMatch(/register\s+CANCELLED/);
   });
 
-  it('pushes a pipeline with its packages and runs a version from another folder without the source', () => {
+  it('pushes a pipeline with its packages and runs a version from another folder without the source', async () => {
     const src = join(dir.path, 'src');
     const elsewhere = join(dir.path, 'elsewhere');
     mkdirSync(join(src, 'node_modules', 'tiny-greeting'), { recursive: true });
@@ -187,16 +187,28 @@ describe('orchard run from the command line', () => {
     const list = run(elsewhere, 'pipeline', 'list');
     expect(list.stdout).toMatch(/hello\s+2\s+sha256:/);
     expect(list.stdout).toMatch(/hello\s+1\s+sha256:\S+\s+[0-9a-f]{40}\s/);
+    const said: Record<string, unknown> = {};
     for (const [version, word] of [['1', 'one'], ['2', 'two'], ['latest', 'two']] as const) {
       const r = run(elsewhere, 'run', `hello@${version}`, '--json');
       expect(r.code, r.stderr).toBe(0);
       const summary = JSON.parse(r.stdout) as { runId: string; status: string; version: number };
       expect(summary).toMatchObject({ status: 'FINISHED', version: version === 'latest' ? 2 : Number(version) });
+      said[summary.runId] = `hello ${word}`;
       const show = JSON.parse(run(elsewhere, 'runs', 'show', summary.runId, '--json').stdout) as { steps: { stepRunId: string }[] };
       const step = JSON.parse(run(elsewhere, 'runs', 'show', show.steps[0]!.stepRunId, '--json').stdout) as { tags: { key: string; value: string }[] };
       expect(step.tags).toContainEqual({ key: 'orchard.step.cache_key', value: expect.stringMatching(/^sha256:/) });
       expect(r.stderr).toMatch(/say (finished|cached)/);
       if (version !== 'latest') expect(r.stderr).toContain('say finished');
+    }
+    // Each version ran its own code: the helper module and the package were bundled in.
+    const platform = await createOrchard(loadConfig({ ORCHARD_HOME: home }, elsewhere));
+    try {
+      for (const [runId, text] of Object.entries(said)) {
+        const [say] = await platform.store.pipelines.listSteps(runId);
+        expect(say!.outputs).toEqual({ text: { kind: 'value', value: text } });
+      }
+    } finally {
+      await platform.close();
     }
     const missing = run(elsewhere, 'run', 'hello@7');
     expect(missing.code).toBe(2);

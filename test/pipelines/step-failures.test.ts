@@ -65,8 +65,12 @@ describe('steps that fail', () => {
 
   it('fail alone, with a status and a message per failure, while the runner and other steps carry on', async () => {
     const file = writePipeline(dir.path, 'trouble.ts', SOURCE(dir.path));
-    const summary = await runFile(platform, file);
+    const retries: [string, number | undefined][] = [];
+    const summary = await runFile(platform, file, { onEvent: (e) => e.type === 'step_failed' && retries.push([e.unit, e.retryInMs]) });
     expect(summary.status).toBe('FAILED');
+    // Exponential backoff from retryDelayMs (10 ms): 10, then 20; the last failure is not retried.
+    expect(retries.filter(([u]) => u === 'flaky')).toEqual([['flaky', 10], ['flaky', 20]]);
+    expect(retries.filter(([u]) => u === 'throws')).toEqual([['throws', 10], ['throws', undefined]]);
     expect(statuses(summary)).toEqual({
       throws: 'FAILED',
       downstream: 'UPSTREAM_FAILED',
