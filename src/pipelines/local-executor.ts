@@ -77,7 +77,7 @@ export class LocalExecutor implements StepExecutor {
       throw error;
     }
     const dir = join(this.#options.workDir, task.pipelineRunId, task.unit, String(task.attempt));
-    await rm(dir, { recursive: true, force: true });
+    // Attempt numbers never repeat within a run, so the folder is new.
     await mkdir(dir, { recursive: true });
     const attempt: Attempt = { task, dir, worker, events: [], ended: undefined, terminating: undefined };
     this.#attempts.set(task.attemptId, attempt);

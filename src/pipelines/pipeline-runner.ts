@@ -1,6 +1,6 @@
 import type { ContentStore } from '../artifacts/content-store.js';
 import type { Clock } from '../core/clock.js';
-import type { MetadataStore, PipelineStepRecord } from '../metadata/metadata-store.js';
+import type { MetadataStore, PipelineAttemptRecord, PipelineCacheRecord, PipelineStepRecord } from '../metadata/metadata-store.js';
 import type { RunStatus } from '../tracking/types.js';
 import { cacheKey } from './cache-key.js';
 import type { ResolvedParams } from './params.js';
@@ -58,6 +58,8 @@ interface Running extends Queued {
   readonly attemptId: string;
   readonly startedAt: number;
   readonly deadline: number;
+  /** Where the attempt runs, once the executor said. */
+  worker: string | null;
 }
 
 type UnitRecord = { -readonly [K in keyof PipelineStepRecord]: PipelineStepRecord[K] };
@@ -125,7 +127,7 @@ export class PipelineRunner {
         return;
       }
       case 'expand': {
-        for (let i = 0; i < d.count; i++) await this.#save(unitName(d.node, i), { status: 'PENDING' }, d.node, i);
+        for (let i = 0; i < d.count; i++) await this.#save(unitName(d.node, i), { status: 'PENDING' }, { node: d.node, index: i });
         await this.#save(d.node, { status: 'RUNNING', startedAt: now });
         this.#d.onEvent?.({ type: 'step_expanded', unit: d.node, count: d.count });
         return;
@@ -138,7 +140,7 @@ export class PipelineRunner {
         const key = cacheKey({ moduleDigest: this.#run.module.digest, step: d.node.step, params, inputs: d.inputs });
         if (d.node.cache && !this.#run.noCache && (await this.#serveFromCache(d, key))) return;
         this.#queue.push({ unit: d.unit, node: d.node, index: d.index, inputs: d.inputs, key, notBefore: now });
-        await this.#save(d.unit, { status: 'QUEUED', cacheKey: key }, d.node.name, d.index);
+        await this.#save(d.unit, { status: 'QUEUED', cacheKey: key }, { node: d.node.name, index: d.index });
       }
     }
   }
@@ -162,7 +164,7 @@ export class PipelineRunner {
     await this.#d.tracker.recordOutputs({ stepRunId, inputs: d.inputs, outputs: hit.outputs, relation: 'reused' });
     await this.#d.tracker.finishStepRun(stepRunId, 'FINISHED');
     const now = this.#d.clock.now();
-    await this.#save(d.unit, { status: 'CACHED', cacheKey: key, stepRunId, outputs: hit.outputs, startedAt: now, endedAt: now }, d.node.name, d.index);
+    await this.#save(d.unit, { status: 'CACHED', cacheKey: key, stepRunId, outputs: hit.outputs, startedAt: now, endedAt: now }, { node: d.node.name, index: d.index });
     this.#d.onEvent?.({ type: 'step_cached', unit: d.unit });
     return true;
   }
@@ -181,10 +183,9 @@ export class PipelineRunner {
       }
       const attemptId = `${this.#run.runId}/${q.unit}/${attempt}`;
       const startedAt = this.#d.clock.now();
+      const running: Running = { ...q, attempt, attemptId, startedAt, deadline: q.node.timeoutMs === undefined ? Number.POSITIVE_INFINITY : startedAt + q.node.timeoutMs, worker: null };
       // Persisted before launch: a runner killed from here on leaves a record a resume can see.
-      await this.#d.store.pipelines.putAttempt({ runId: this.#run.runId, unit: q.unit, attempt, status: 'RUNNING', worker: null, failureKind: null, message: null, startedAt, endedAt: null });
-      await this.#save(q.unit, { status: 'RUNNING', stepRunId, attempts: attempt, startedAt: rec.startedAt ?? startedAt });
-      const running: Running = { ...q, attempt, attemptId, startedAt, deadline: q.node.timeoutMs === undefined ? Number.POSITIVE_INFINITY : startedAt + q.node.timeoutMs };
+      await this.#save(q.unit, { status: 'RUNNING', stepRunId, attempts: attempt, startedAt: rec.startedAt ?? startedAt }, { attempt: this.#attempt(running, 'RUNNING') });
       this.#running.set(attemptId, running);
       const events = await this.#d.executor.launch({
         attemptId,
@@ -207,7 +208,8 @@ export class PipelineRunner {
   async #handle(r: Running, events: readonly ExecutorEvent[]): Promise<void> {
     for (const e of events) {
       if (e.type === 'launched') {
-        await this.#d.store.pipelines.putAttempt({ runId: this.#run.runId, unit: r.unit, attempt: r.attempt, status: 'RUNNING', worker: e.worker, failureKind: null, message: null, startedAt: r.startedAt, endedAt: null });
+        r.worker = e.worker;
+        await this.#d.store.pipelines.putAttempt(this.#attempt(r, 'RUNNING'));
         continue;
       }
       this.#running.delete(r.attemptId);
@@ -226,27 +228,26 @@ export class PipelineRunner {
 
   async #succeed(r: Running, stepRunId: string, e: Extract<ExecutorEvent, { type: 'succeeded' }>): Promise<void> {
     await this.#d.tracker.recordOutputs({ stepRunId, inputs: r.inputs, outputs: e.outputs, folders: e.folders, relation: 'produced' });
-    if (r.node.cache) await this.#d.store.pipelines.putCache({ cacheKey: r.key, outputs: e.outputs, stepRunId, createdAt: e.at });
-    await this.#d.store.pipelines.putAttempt({ runId: this.#run.runId, unit: r.unit, attempt: r.attempt, status: 'SUCCEEDED', worker: null, failureKind: null, message: null, startedAt: r.startedAt, endedAt: e.at });
     await this.#d.tracker.finishStepRun(stepRunId, 'FINISHED');
-    await this.#save(r.unit, { status: 'SUCCEEDED', outputs: e.outputs, reason: null, endedAt: e.at });
+    const cache = r.node.cache ? { cacheKey: r.key, outputs: e.outputs, stepRunId, createdAt: e.at } : undefined;
+    await this.#save(r.unit, { status: 'SUCCEEDED', outputs: e.outputs, reason: null, endedAt: e.at }, { attempt: this.#attempt(r, 'SUCCEEDED', e.at), cache });
     this.#d.onEvent?.({ type: 'step_succeeded', unit: r.unit, ms: e.at - this.#records.get(r.unit)!.startedAt! });
   }
 
   async #fail(r: Running, stepRunId: string, failure: StepFailure, at: number): Promise<void> {
     const message = failure.kind === 'timeout' ? `step '${r.unit}' (attempt ${r.attempt}) ran past its timeout of ${r.node.timeoutMs} ms and was stopped` : failure.message;
-    await this.#d.store.pipelines.putAttempt({ runId: this.#run.runId, unit: r.unit, attempt: r.attempt, status: 'FAILED', worker: null, failureKind: failure.kind, message, startedAt: r.startedAt, endedAt: at });
+    const attempt = { ...this.#attempt(r, 'FAILED', at), failureKind: failure.kind, message };
     if (failure.kind !== 'cancelled' && failure.retryable && r.attempt <= r.node.retries) {
       const delay = Math.min(MAX_BACKOFF_MS, r.node.retryDelayMs * 2 ** (r.attempt - 1));
       this.#queue.push({ unit: r.unit, node: r.node, index: r.index, inputs: r.inputs, key: r.key, notBefore: this.#d.clock.now() + delay });
-      await this.#save(r.unit, { status: 'QUEUED', reason: message });
+      await this.#save(r.unit, { status: 'QUEUED', reason: message }, { attempt });
       this.#d.onEvent?.({ type: 'step_failed', unit: r.unit, attempt: r.attempt, message, retryInMs: delay });
       return;
     }
     const status: UnitStatus = failure.kind === 'cancelled' ? 'CANCELLED' : 'FAILED';
     const runStatus: RunStatus = status === 'CANCELLED' ? 'KILLED' : 'FAILED';
     await this.#d.tracker.finishStepRun(stepRunId, runStatus, message);
-    await this.#save(r.unit, { status, reason: message, endedAt: at });
+    await this.#save(r.unit, { status, reason: message, endedAt: at }, { attempt });
     this.#d.onEvent?.({ type: 'step_failed', unit: r.unit, attempt: r.attempt, message });
   }
 
@@ -269,13 +270,20 @@ export class PipelineRunner {
     }
   }
 
-  /** Updates a unit in memory and in the store. */
-  async #save(unit: string, patch: Partial<UnitRecord>, node?: string, index?: number | null): Promise<void> {
+  #attempt(r: Running, status: 'RUNNING' | 'SUCCEEDED' | 'FAILED', endedAt: number | null = null): PipelineAttemptRecord {
+    return { runId: this.#run.runId, unit: r.unit, attempt: r.attempt, status, worker: r.worker, failureKind: null, message: null, startedAt: r.startedAt, endedAt };
+  }
+
+  /**
+   * Updates a unit in memory and in the store; the attempt and cache entry that go with
+   * the change are written in the same transaction.
+   */
+  async #save(unit: string, patch: Partial<UnitRecord>, also: { node?: string; index?: number | null; attempt?: PipelineAttemptRecord; cache?: PipelineCacheRecord } = {}): Promise<void> {
     const existing = this.#records.get(unit) ?? {
       runId: this.#run.runId,
       unit,
-      node: node ?? this.#states.get(unit)?.node ?? unit,
-      index: index ?? this.#states.get(unit)?.index ?? null,
+      node: also.node ?? this.#states.get(unit)?.node ?? unit,
+      index: also.index ?? this.#states.get(unit)?.index ?? null,
       status: 'PENDING',
       stepRunId: null,
       cacheKey: null,
@@ -288,6 +296,11 @@ export class PipelineRunner {
     const next: UnitRecord = { ...existing, ...patch };
     this.#records.set(unit, next);
     this.#states.set(unit, { unit, node: next.node, index: next.index, status: next.status as UnitStatus, outputs: next.outputs });
-    await this.#d.store.pipelines.putStep(next);
+    if (also.attempt === undefined && also.cache === undefined) return this.#d.store.pipelines.putStep(next);
+    await this.#d.store.transaction(async (tx) => {
+      if (also.attempt) await tx.pipelines.putAttempt(also.attempt);
+      if (also.cache) await tx.pipelines.putCache(also.cache);
+      await tx.pipelines.putStep(next);
+    });
   }
 }

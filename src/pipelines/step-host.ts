@@ -46,7 +46,10 @@ export async function hostStep(task: StepTask, dir: string, deps: StepHostDeps):
     const inputsDir = join(dir, 'inputs');
     const outputsDir = join(dir, 'outputs');
     const workDir = join(dir, 'work');
-    await Promise.all([mkdir(inputsDir, { recursive: true }), mkdir(outputsDir, { recursive: true }), mkdir(workDir, { recursive: true })]);
+    // Only the folders the attempt uses: a no-op step should cost next to nothing.
+    const needsInputs = def.command !== undefined || Object.values(task.inputs).some((v) => v.kind !== 'value');
+    const needsOutputs = def.command !== undefined || Object.values(def.outputs).some(isArtifactType);
+    await Promise.all([needsInputs && mkdir(inputsDir, { recursive: true }), needsOutputs && mkdir(outputsDir, { recursive: true }), mkdir(workDir, { recursive: true })]);
 
     const inputs: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(task.inputs)) {

@@ -97,7 +97,8 @@ export class StepTracker {
     folders?: Readonly<Record<string, readonly FolderFile[]>>;
     relation: 'produced' | 'reused';
   }): Promise<void> {
-    const root = await this.#root(input.stepRunId);
+    const hasArtifacts = Object.values(input.outputs).some((v) => v.kind === 'file' || v.kind === 'folder');
+    const root = hasArtifacts ? await this.#root(input.stepRunId) : '';
     const now = this.#clock.now();
     const files: ArtifactIndexRecord[] = [];
     for (const [name, value] of Object.entries(input.outputs)) {

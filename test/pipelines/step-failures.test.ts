@@ -83,6 +83,8 @@ describe('steps that fail', () => {
       healthy: 'SUCCEEDED',
     });
     const attempts = await platform.store.pipelines.listAttempts(summary.runId);
+    // Every attempt records where it ran (host:pid), also after it ended.
+    expect(attempts.filter((a) => !/^.+:\d+$/.test(a.worker ?? ''))).toEqual([]);
     const of = (unit: string) => attempts.filter((a) => a.unit === unit).map((a) => [a.status, a.failureKind]);
     // A thrown error is retried (retries: 1); a missing output is not, whatever retries allow.
     expect(of('throws')).toEqual([['FAILED', 'error'], ['FAILED', 'error']]);
