@@ -215,6 +215,15 @@ describe('orchard run from the command line', () => {
     expect(missing.stderr).toContain("Pipeline 'hello' has no version 7; its versions are 2, 1.");
   });
 
+  it('runs the example pipeline, with its condition false when there are few words', () => {
+    const example = join(ROOT, 'examples', 'pipelines', 'basics.ts');
+    const r = run(dir.path, 'run', example);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Pipeline basics, run [0-9a-f]{32}: FINISHED .* — 6 succeeded, 0 cached, 0 failed, 0 skipped/);
+    const few = run(dir.path, 'run', example, '--param', 'words=fig,kiwi');
+    expect(few.stdout).toMatch(/total\s+SKIPPED\s+0 .*condition count\.lines >= 3 is false \(the value is 2\)/);
+  });
+
   it('explains bad input with status 2 and runs nothing', () => {
     writeFileSync(join(dir.path, 'broken.ts'), `import { pipeline, step, types } from 'orchard';
       const s = step({ name: 's', inputs: { x: types.number }, run: () => {} });
