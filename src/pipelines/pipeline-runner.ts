@@ -160,9 +160,9 @@ export class PipelineRunner {
         { key: STEP_TAGS.cached, value: 'true' },
         { key: STEP_TAGS.cachedFrom, value: hit.stepRunId },
       ],
+      ended: 'FINISHED',
     });
     await this.#d.tracker.recordOutputs({ stepRunId, inputs: d.inputs, outputs: hit.outputs, relation: 'reused' });
-    await this.#d.tracker.finishStepRun(stepRunId, 'FINISHED');
     const now = this.#d.clock.now();
     await this.#save(d.unit, { status: 'CACHED', cacheKey: key, stepRunId, outputs: hit.outputs, startedAt: now, endedAt: now }, { node: d.node.name, index: d.index });
     this.#d.onEvent?.({ type: 'step_cached', unit: d.unit });

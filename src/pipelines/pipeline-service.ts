@@ -162,10 +162,9 @@ export class PipelineService {
         ...(loaded.version ? [{ key: 'orchard.pipeline.version', value: String(loaded.version.version) }] : []),
         ...(loaded.source ? [{ key: 'orchard.pipeline.source', value: loaded.source }] : []),
       ];
-      const run = await this.#d.tracking.createRun(actor, { experimentId, tags });
-      const runId = run.info.runId;
       const paramList = Object.entries(params.pipeline).map(([key, v]) => ({ key, value: typeof v === 'string' ? v : JSON.stringify(v) }));
-      if (paramList.length > 0) await this.#d.tracking.logBatch(actor, runId, { params: paramList });
+      const run = await this.#d.tracking.createRun(actor, { experimentId, tags, params: paramList });
+      const runId = run.info.runId;
       await lease.rebind(runId);
       const now = this.#d.clock.now();
       const stored: StoredOptions = { noCache: options.noCache ?? false, locals, concurrency: options.concurrency, baseDir: loaded.baseDir, graph: pipeline.nodes.map((n) => ({ node: n.name, after: dependenciesOf(n) })) };

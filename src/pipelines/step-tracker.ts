@@ -45,8 +45,11 @@ export class StepTracker {
     this.#actor = deps.actor;
   }
 
-  /** Creates a step's run under the pipeline run, with the step's parameters. */
-  async createStepRun(input: { experimentId: string; parentRunId: string; unit: string; params: Readonly<Record<string, ParamValue>>; cacheKey: string; tags?: readonly KeyValue[] }): Promise<string> {
+  /**
+   * Creates a step's run under the pipeline run, with the step's parameters; `ended`
+   * creates it already finished (a step served from the cache), all in one transaction.
+   */
+  async createStepRun(input: { experimentId: string; parentRunId: string; unit: string; params: Readonly<Record<string, ParamValue>>; cacheKey: string; tags?: readonly KeyValue[]; ended?: 'FINISHED' }): Promise<string> {
     const run = await this.#tracking.createRun(this.#actor, {
       experimentId: input.experimentId,
       runName: input.unit,
@@ -58,9 +61,9 @@ export class StepTracker {
         { key: STEP_TAGS.cacheKey, value: input.cacheKey },
         ...(input.tags ?? []),
       ],
+      params: Object.entries(input.params).map(([key, value]) => ({ key, value: paramText(value) })),
+      ended: input.ended,
     });
-    const params = Object.entries(input.params).map(([key, value]) => ({ key, value: paramText(value) }));
-    if (params.length > 0) await this.#tracking.logBatch(this.#actor, run.info.runId, { params });
     return run.info.runId;
   }
 

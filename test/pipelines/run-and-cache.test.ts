@@ -129,6 +129,8 @@ describe('pipeline runs on the local executor', () => {
     expect(await platform.store.pipelines.listAttempts(again.runId)).toEqual([]);
     // A cached step still has its run, pointing at the one that computed the result.
     const cachedGen = await platform.tracking.getRun(again.units.find((u) => u.unit === 'gen')!.stepRunId);
+    expect(cachedGen.info).toMatchObject({ status: 'FINISHED', parentRunId: again.runId, endTime: cachedGen.info.startTime });
+    expect(cachedGen.params).toEqual([{ key: 'n', value: '4' }]);
     expect(cachedGen.tags).toEqual(expect.arrayContaining([{ key: 'orchard.step.cached', value: 'true' }, { key: 'orchard.step.cached_from', value: first.units.find((u) => u.unit === 'gen')!.stepRunId! }]));
   });
 
