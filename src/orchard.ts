@@ -14,7 +14,10 @@ import { TrainService } from './learn/train-service.js';
 import { TuneService } from './learn/tune/tune-service.js';
 import { createMetadataStore } from './metadata/create-metadata-store.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { LocalExecutor } from './pipelines/local-executor.js';
+import { PipelineService } from './pipelines/pipeline-service.js';
+import { endStaleWorker, isLocalProcessGone } from './pipelines/process-liveness.js';
 import { join } from 'node:path';
 import { ModelCardService } from './registry/model-card-service.js';
 import { RegistryService } from './registry/registry-service.js';
@@ -44,6 +47,8 @@ export interface Platform {
   readonly registry: RegistryService;
   /** Model cards, generated or edited. */
   readonly modelCards: ModelCardService;
+  /** Pipelines: load, lint, push versions, run on the local executor, resume. */
+  readonly pipelines: PipelineService;
   readonly clock: Clock;
   /** Closes the stores. */
   close(): Promise<void>;
@@ -72,7 +77,22 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
   const engine = new DataEngine({ tempDir: join(config.home, 'tmp'), memoryLimit: config.data.memoryLimit, threads: config.data.threads ?? availableParallelism() });
   const datasets = new DatasetService(store, content, engine, runs, clock);
   const artifacts = new ArtifactService(store, content, clock);
+  const pipelines = new PipelineService({
+    store,
+    content,
+    tracking,
+    clock,
+    scratchDir: join(config.home, 'tmp', 'pipelines'),
+    cores: availableParallelism(),
+    createExecutor: (slots) =>
+      new LocalExecutor({ slots, workDir: join(config.home, 'tmp', 'pipeline-runs'), content, clock, config: { home: config.home, db: config.db, artifacts: config.artifacts, user: config.user } }),
+    host: hostname(),
+    pid: process.pid,
+    isGone: isLocalProcessGone,
+    endStaleWorker,
+  });
   return {
+    pipelines,
     config,
     store,
     content,

@@ -8,6 +8,7 @@ import { registerExportCommand } from './commands/export.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerEvaluateCommand, registerTrainCommand } from './commands/train.js';
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerExperimentCommands(program);
   registerRunCommands(program);
+  registerPipelineCommands(program);
   registerTrainCommand(program);
   registerEvaluateCommand(program);
   registerExportCommand(program);

@@ -29,6 +29,13 @@ export interface BundledModule {
 
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
+/**
+ * What a bundle imports for `orchard`. It is bound to the running installation only
+ * when the bundle is imported, so a bundle's code (and digest) does not depend on
+ * where Orchard was installed when it was made: a pushed pipeline runs on any install.
+ */
+const ORCHARD_SPECIFIER = 'orchard-sdk:entry';
+
 /** The running installation's SDK entry, which user code's `import 'orchard'` resolves to. */
 function orchardEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -42,7 +49,6 @@ export async function bundleModule(file: string, options: BundleOptions = {}): P
   if (!existsSync(path)) throw new OrchardError('NOT_FOUND', `No file ${file}; give the path of a .ts or .js module.`, { details: { file } });
   if (!SOURCE_EXTENSIONS.some((e) => path.endsWith(e))) throw new OrchardError('INVALID_ARGUMENT', `${file} is not a module Orchard can load; use a ${SOURCE_EXTENSIONS.join(', ')} file.`, { details: { file } });
   const { build } = await import('esbuild');
-  const entry = orchardEntry();
   try {
     const result = await build({
       entryPoints: [path],
@@ -58,7 +64,7 @@ export async function bundleModule(file: string, options: BundleOptions = {}): P
         {
           name: 'orchard-self',
           setup(b) {
-            b.onResolve({ filter: /^orchard$/ }, () => ({ path: pathToFileURL(entry).href, external: true }));
+            b.onResolve({ filter: /^orchard$/ }, () => ({ path: ORCHARD_SPECIFIER, external: true }));
           },
         },
       ],
@@ -80,12 +86,18 @@ export async function bundleModule(file: string, options: BundleOptions = {}): P
 export async function importBundle(bundle: BundledModule, near: string): Promise<Record<string, unknown>> {
   // Process and thread in the name: worker threads of one process (tuning trials) import the same plugin at once.
   const file = join(dirname(resolve(near)), `.${basename(near)}.orchard-${bundle.digest.slice(0, 16)}-${process.pid}-${threadId}.mjs`);
-  await writeFile(file, bundle.code);
+  await writeFile(file, bindOrchard(bundle.code));
   try {
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } finally {
     await unlink(file).catch(() => {});
   }
+}
+
+/** Points the bundle's `orchard` imports at this installation's SDK entry. */
+function bindOrchard(code: string): string {
+  const entry = JSON.stringify(pathToFileURL(orchardEntry()).href);
+  return code.replaceAll(`"${ORCHARD_SPECIFIER}"`, entry).replaceAll(`'${ORCHARD_SPECIFIER}'`, entry);
 }
 
 /** Bundles and imports a user's module in one step. */

@@ -31,6 +31,8 @@ export interface IngestInput {
   readonly table?: string;
   /** … or the query whose rows to read. */
   readonly query?: string;
+  /** How a file source is recorded in the version and its lineage (default `file:<path>`); pipelines name the artifact it came from. */
+  readonly label?: string;
 }
 
 export interface IngestResult {
@@ -83,12 +85,12 @@ export class DatasetService {
     const source = fileSource(input.source, input.cwd, { format: input.format, csv: input.csv });
     if (source.format === 'arrow') {
       if (/[*?[]/.test(source.location)) throw invalidArgument(`Arrow sources are single files; ${source.location} is a glob or folder.`);
-      return this.#ingest(actor, name, `file:${source.location}`, { format: 'arrow' }, progress, async (c, tmp) => {
+      return this.#ingest(actor, name, input.label ?? `file:${source.location}`, { format: 'arrow' }, progress, async (c, tmp) => {
         const { columns, rows } = await arrowSource(await arrowFileBatches(source.location));
         return snapshotRows(c, source.location, columns, rows, tmp);
       });
     }
-    return this.#ingest(actor, name, `file:${source.location}`, { format: source.format }, progress, (c, tmp) => snapshotFile(c, source, tmp));
+    return this.#ingest(actor, name, input.label ?? `file:${source.location}`, { format: source.format }, progress, (c, tmp) => snapshotFile(c, source, tmp));
   }
 
   /**

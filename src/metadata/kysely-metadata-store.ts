@@ -10,9 +10,12 @@ import { KyselyMetricRepository } from './kysely/metric-repository.js';
 import { KyselyRegistryRepository } from './kysely/registry-repository.js';
 import { KyselyRunRepository } from './kysely/run-repository.js';
 import { KyselyTokenRepository } from './kysely/token-repository.js';
+import { KyselyLockRepository } from './kysely/lock-repository.js';
+import { KyselyPipelineRepository } from './kysely/pipeline-repository.js';
 import type { MetadataRepositories, MetadataStore } from './metadata-store.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { registryMigration } from './migrations/0002-registry.js';
+import { pipelinesMigration } from './migrations/0003-pipelines.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Append only: never edit one that has shipped. */
@@ -21,6 +24,7 @@ function migrationsFor(dialect: SqlDialectName): MigrationProvider {
     getMigrations: async () => ({
       '0001-initial': initialMigration(dialect),
       '0002-registry': registryMigration(dialect),
+      '0003-pipelines': pipelinesMigration(),
     }),
   };
 }
@@ -74,6 +78,12 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
   get registry() {
     return this.#repositories().registry;
+  }
+  get pipelines() {
+    return this.#repositories().pipelines;
+  }
+  get locks() {
+    return this.#repositories().locks;
   }
 
   init(): Promise<void> {
@@ -168,6 +178,8 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       datasets: wrap(repos.datasets),
       lineage: wrap(repos.lineage),
       registry: wrap(repos.registry),
+      pipelines: wrap(repos.pipelines),
+      locks: wrap(repos.locks),
     };
   }
 }
@@ -183,5 +195,7 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     datasets: new KyselyDatasetRepository(db),
     lineage: new KyselyLineageRepository(db),
     registry: new KyselyRegistryRepository(db, dialect),
+    pipelines: new KyselyPipelineRepository(db),
+    locks: new KyselyLockRepository(db),
   };
 }

@@ -14,6 +14,7 @@ import type {
   ViewType,
 } from '../tracking/types.js';
 import type { DatasetVersion, LineageEdge } from '../data/types.js';
+import type { StoredValue } from '../pipelines/types.js';
 import type { SqlDialectName } from './dialect.js';
 import type { RegistryRepository } from './registry-repository.js';
 
@@ -53,6 +54,8 @@ export interface MetadataRepositories {
   readonly lineage: LineageRepository;
   /** Registered models, versions, aliases, approvals and model cards (src/metadata/registry-repository.ts). */
   readonly registry: RegistryRepository;
+  readonly pipelines: PipelineRepository;
+  readonly locks: LockRepository;
 }
 
 export interface ExperimentSearch {
@@ -173,4 +176,113 @@ export interface LineageRepository {
   add(edges: readonly LineageEdge[]): Promise<void>;
   /** Edges into (`upstream`) or out of (`downstream`) a node. */
   edges(kind: string, id: string, direction: 'upstream' | 'downstream'): Promise<LineageEdge[]>;
+}
+
+/** A pushed pipeline version: its bundle in the artifact store, by digest. */
+export interface PipelineVersionRecord {
+  readonly name: string;
+  readonly version: number;
+  readonly digest: string;
+  readonly gitCommit: string | null;
+  readonly source: string;
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+export interface PipelineRunRecord {
+  /** The tracked run's id. */
+  readonly runId: string;
+  readonly pipeline: string;
+  readonly version: number | null;
+  readonly moduleDigest: string;
+  readonly source: string | null;
+  /** The resolved parameters (pipeline and per step), JSON. */
+  readonly params: unknown;
+  /** Run options (no-cache, stored local inputs, concurrency), JSON. */
+  readonly options: unknown;
+  readonly status: string;
+  readonly createdBy: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface PipelineStepRecord {
+  readonly runId: string;
+  readonly unit: string;
+  readonly node: string;
+  readonly index: number | null;
+  readonly status: string;
+  readonly stepRunId: string | null;
+  readonly cacheKey: string | null;
+  readonly attempts: number;
+  readonly outputs: Readonly<Record<string, StoredValue>> | null;
+  /** Why it was skipped or failed. */
+  readonly reason: string | null;
+  readonly startedAt: number | null;
+  readonly endedAt: number | null;
+}
+
+export interface PipelineAttemptRecord {
+  readonly runId: string;
+  readonly unit: string;
+  readonly attempt: number;
+  /** `RUNNING`, `SUCCEEDED`, `FAILED`, or `LOST` (its runner died). */
+  readonly status: string;
+  /** Where it ran, `host:pid`. */
+  readonly worker: string | null;
+  readonly failureKind: string | null;
+  readonly message: string | null;
+  readonly startedAt: number;
+  readonly endedAt: number | null;
+}
+
+export interface PipelineCacheRecord {
+  readonly cacheKey: string;
+  readonly outputs: Readonly<Record<string, StoredValue>>;
+  /** The step run that computed the outputs. */
+  readonly stepRunId: string;
+  readonly createdAt: number;
+}
+
+export interface PipelineRepository {
+  /** Registers a version (numbered after the last one), or returns the existing one with the same digest. */
+  addVersion(input: Omit<PipelineVersionRecord, 'version'>): Promise<{ version: PipelineVersionRecord; created: boolean }>;
+  getVersion(name: string, version: number | 'latest'): Promise<PipelineVersionRecord | undefined>;
+  /** Versions of one pipeline (or of all), newest first. */
+  listVersions(name?: string): Promise<PipelineVersionRecord[]>;
+  createRun(run: PipelineRunRecord): Promise<void>;
+  getRun(runId: string): Promise<PipelineRunRecord | undefined>;
+  setRunStatus(runId: string, status: string, at: number): Promise<void>;
+  /** Inserts or replaces a unit's state. */
+  putStep(step: PipelineStepRecord): Promise<void>;
+  /** Units of a run, by unit name. */
+  listSteps(runId: string): Promise<PipelineStepRecord[]>;
+  /** Inserts or replaces an attempt. */
+  putAttempt(attempt: PipelineAttemptRecord): Promise<void>;
+  /** Attempts of a run, by unit then attempt number. */
+  listAttempts(runId: string): Promise<PipelineAttemptRecord[]>;
+  getCache(cacheKey: string): Promise<PipelineCacheRecord | undefined>;
+  /** Inserts or replaces a cache entry. */
+  putCache(entry: PipelineCacheRecord): Promise<void>;
+}
+
+export interface LockRecord {
+  readonly name: string;
+  readonly owner: string;
+  readonly expiresAt: number;
+}
+
+/** Named leases with an expiry, for leaders and pipeline runners. Every call is atomic on its own. */
+export interface LockRepository {
+  /**
+   * Takes the lock for `owner` until `expiresAt` when it is free, expired at `now`,
+   * already the owner's, or held by `replaceOwner` (a holder known to be dead).
+   * Returns whether it was taken and who holds it afterwards.
+   */
+  acquire(input: { name: string; owner: string; expiresAt: number; now: number; replaceOwner?: string }): Promise<{ acquired: boolean; holder: LockRecord | undefined }>;
+  /** Extends a lock the owner holds; false when someone else holds it now. */
+  renew(name: string, owner: string, expiresAt: number): Promise<boolean>;
+  /** Releases a lock the owner holds; false when it did not hold it. */
+  release(name: string, owner: string): Promise<boolean>;
+  get(name: string): Promise<LockRecord | undefined>;
 }

@@ -28,6 +28,11 @@ export interface Database {
   events: EventTable;
   tokens: TokenTable;
   locks: LockTable;
+  pipeline_versions: PipelineVersionTable;
+  pipeline_runs: PipelineRunTable;
+  pipeline_steps: PipelineStepTable;
+  pipeline_attempts: PipelineAttemptTable;
+  pipeline_cache: PipelineCacheTable;
 }
 
 export interface KeyValueTable {
@@ -203,4 +208,65 @@ export interface LockTable {
   name: string;
   owner: string;
   expires_at: number;
+}
+
+export interface PipelineVersionTable {
+  name: string;
+  version: number;
+  /** Digest of the bundle's code in the artifact store. */
+  digest: string;
+  git_commit: string | null;
+  /** The file it was pushed from. */
+  source: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface PipelineRunTable {
+  run_id: string;
+  pipeline: string;
+  version: number | null;
+  module_digest: string;
+  /** The pipeline file of a run from source; null for a pushed version. */
+  source: string | null;
+  params_json: string;
+  options_json: string;
+  status: string;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PipelineStepTable {
+  run_id: string;
+  unit: string;
+  node: string;
+  item_index: number | null;
+  status: string;
+  step_run_id: string | null;
+  cache_key: string | null;
+  attempts: number;
+  outputs_json: string | null;
+  reason: string | null;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+export interface PipelineAttemptTable {
+  run_id: string;
+  unit: string;
+  attempt: number;
+  status: string;
+  worker: string | null;
+  failure_kind: string | null;
+  message: string | null;
+  started_at: number;
+  ended_at: number | null;
+}
+
+export interface PipelineCacheTable {
+  cache_key: string;
+  outputs_json: string;
+  step_run_id: string;
+  created_at: number;
 }

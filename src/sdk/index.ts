@@ -17,3 +17,8 @@ export { registerLearner, learnerNames, type Learner, type Task, type TrainingDa
 export { loadLearnerPlugin, loadLearnerPlugins, type LoadedPlugin } from '../learn/learner-plugins.js';
 export type { ModelsClient, ModelSettings, RegisterOptions, SearchOptions } from './models-client.js';
 export type { RegisteredModel, ModelVersion, ModelAlias, ModelCard, ApprovalRecord, ApprovalState, ModelVersionStatus } from '../registry/types.js';
+export { pipeline, type Pipeline, type PipelineBuilder, type PipelineOptions, type NodeHandle, type Ref, type Condition } from '../pipelines/pipeline.js';
+export { step, command, type StepDefinition, type StepContext, type StepLog, type StepPolicy } from '../pipelines/step.js';
+export { types, type PortType, type JsonValue, type ParamValue } from '../pipelines/types.js';
+export { lintPipeline } from '../pipelines/lint.js';
+export * as steps from '../pipelines/steps/index.js';

@@ -128,12 +128,17 @@ export class TrackingService {
 
   // ---- runs --------------------------------------------------------------------------------
 
+  /**
+   * Creates a run, with its tags and (from code) its params, in one transaction. `ended`
+   * records a run that is already over (a pipeline step served from the cache): it ends
+   * at its start time with that status.
+   */
   async createRun(
     actor: Actor,
-    input: { experimentId?: unknown; runName?: unknown; startTime?: unknown; tags?: unknown; userId?: unknown; parentRunId?: unknown },
+    input: { experimentId?: unknown; runName?: unknown; startTime?: unknown; tags?: unknown; userId?: unknown; parentRunId?: unknown; params?: unknown; ended?: 'FINISHED' | 'FAILED' | 'KILLED' },
   ): Promise<Run> {
     const experimentId = experimentIdOf(input.experimentId ?? '0');
-    const tags = parseBatch({ tags: input.tags }, 0, LIMITS.orchardBatch).tags;
+    const { tags, params } = parseBatch({ tags: input.tags, params: input.params }, 0, LIMITS.orchardBatch);
     const startTime = input.startTime === undefined || input.startTime === null ? this.#clock.now() : integerOf(input.startTime, 'start_time');
     const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
     const runName = input.runName === undefined || input.runName === null || input.runName === '' ? (tagName ?? generateRunName()) : requireString(input.runName, 'run_name', "'baseline'");
@@ -159,6 +164,8 @@ export class TrackingService {
         parentRunId,
         tags: allTags,
       });
+      if (params.length > 0) await tx.runs.insertParams(runId, params);
+      if (input.ended !== undefined) await tx.runs.update(runId, { status: input.ended, endTime: startTime });
       const run = (await tx.runs.get(runId))!;
       await this.#audit(tx, actor, 'run.create', 'run', runId, null, run.info);
       return run;

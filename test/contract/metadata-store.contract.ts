@@ -274,5 +274,54 @@ export function metadataStoreContract(name: string, target: ContractTarget): voi
       await store.metrics.log(run.runId, points('after', 3));
       expect(await store.metrics.history(run.runId, 'after', { offset: 0, limit: 10 })).toHaveLength(3);
     });
+
+    it('grants a lock to one owner at a time, renews it, lets it expire, and hands it over from a dead owner', async () => {
+      const name = `lock-${newRunId()}`;
+      expect(await store.locks.acquire({ name, owner: 'a', expiresAt: 2_000, now: 1_000 })).toEqual({ acquired: true, holder: { name, owner: 'a', expiresAt: 2_000 } });
+      expect(await store.locks.acquire({ name, owner: 'b', expiresAt: 2_500, now: 1_500 })).toEqual({ acquired: false, holder: { name, owner: 'a', expiresAt: 2_000 } });
+      expect(await store.locks.acquire({ name, owner: 'a', expiresAt: 3_000, now: 1_500 })).toMatchObject({ acquired: true });
+      expect(await store.locks.renew(name, 'a', 4_000)).toBe(true);
+      expect(await store.locks.renew(name, 'b', 9_000)).toBe(false);
+      // Expired: anyone may take it; held by a known-dead owner: taken at once.
+      expect(await store.locks.acquire({ name, owner: 'b', expiresAt: 6_000, now: 5_000 })).toMatchObject({ acquired: true, holder: { owner: 'b' } });
+      expect(await store.locks.acquire({ name, owner: 'c', expiresAt: 7_000, now: 5_500, replaceOwner: 'a' })).toMatchObject({ acquired: false, holder: { owner: 'b' } });
+      expect(await store.locks.acquire({ name, owner: 'c', expiresAt: 7_000, now: 5_500, replaceOwner: 'b' })).toMatchObject({ acquired: true, holder: { owner: 'c' } });
+      expect(await store.locks.release(name, 'b')).toBe(false);
+      expect(await store.locks.release(name, 'c')).toBe(true);
+      expect(await store.locks.get(name)).toBeUndefined();
+      // Two owners racing for a free lock: exactly one wins.
+      const race = await Promise.all(['x', 'y', 'z'].map((owner) => store.locks.acquire({ name, owner, expiresAt: 9_000, now: 8_000 })));
+      expect(race.filter((r) => r.acquired)).toHaveLength(1);
+    });
+
+    it('stores pipeline versions, runs, units, attempts and cache entries', async () => {
+      const name = `p-${newRunId().slice(0, 8)}`;
+      const v1 = await store.pipelines.addVersion({ name, digest: 'sha256:' + 'a'.repeat(64), gitCommit: null, source: '/x/p.ts', createdBy: 't', createdAt: 1 });
+      const v2 = await store.pipelines.addVersion({ name, digest: 'sha256:' + 'b'.repeat(64), gitCommit: 'abc', source: '/x/p.ts', createdBy: 't', createdAt: 2 });
+      const again = await store.pipelines.addVersion({ name, digest: 'sha256:' + 'a'.repeat(64), gitCommit: null, source: '/y/p.ts', createdBy: 't', createdAt: 3 });
+      expect([v1.version.version, v1.created, v2.version.version, again.version.version, again.created]).toEqual([1, true, 2, 1, false]);
+      expect((await store.pipelines.getVersion(name, 'latest'))?.gitCommit).toBe('abc');
+      expect((await store.pipelines.listVersions(name)).map((v) => v.version)).toEqual([2, 1]);
+
+      const runId = newRunId();
+      await store.pipelines.createRun({ runId, pipeline: name, version: 2, moduleDigest: v2.version.digest, source: null, params: { pipeline: { n: 1 }, nodes: {} }, options: { noCache: false }, status: 'RUNNING', createdBy: 't', createdAt: 5, updatedAt: 5 });
+      await store.pipelines.setRunStatus(runId, 'FINISHED', 9);
+      expect(await store.pipelines.getRun(runId)).toMatchObject({ pipeline: name, version: 2, params: { pipeline: { n: 1 } }, status: 'FINISHED', updatedAt: 9 });
+      const step = { runId, unit: 'sq[1]', node: 'sq', index: 1, status: 'RUNNING', stepRunId: null, cacheKey: null, attempts: 1, outputs: null, reason: null, startedAt: 6, endedAt: null };
+      await store.pipelines.putStep(step);
+      await store.pipelines.putStep({ ...step, status: 'SUCCEEDED', outputs: { y: { kind: 'value', value: [1.5, null] } }, endedAt: 8 });
+      expect(await store.pipelines.listSteps(runId)).toEqual([{ ...step, status: 'SUCCEEDED', outputs: { y: { kind: 'value', value: [1.5, null] } }, endedAt: 8 }]);
+      const attempt = { runId, unit: 'sq[1]', attempt: 1, status: 'RUNNING', worker: 'host:1', failureKind: null, message: null, startedAt: 6, endedAt: null };
+      await store.pipelines.putAttempt(attempt);
+      await store.pipelines.putAttempt({ ...attempt, status: 'FAILED', failureKind: 'crash', message: 'gone', endedAt: 7 });
+      await store.pipelines.putAttempt({ ...attempt, attempt: 2, startedAt: 7 });
+      expect((await store.pipelines.listAttempts(runId)).map((a) => [a.attempt, a.status, a.failureKind])).toEqual([[1, 'FAILED', 'crash'], [2, 'RUNNING', null]]);
+
+      const key = 'sha256:' + 'c'.repeat(64);
+      expect(await store.pipelines.getCache(key)).toBeUndefined();
+      await store.pipelines.putCache({ cacheKey: key, outputs: { f: { kind: 'file', digest: 'sha256:' + 'd'.repeat(64), size: 3 } }, stepRunId: runId, createdAt: 10 });
+      await store.pipelines.putCache({ cacheKey: key, outputs: { f: { kind: 'value', value: 2 } }, stepRunId: runId, createdAt: 11 });
+      expect(await store.pipelines.getCache(key)).toEqual({ cacheKey: key, outputs: { f: { kind: 'value', value: 2 } }, stepRunId: runId, createdAt: 11 });
+    });
   });
 }

@@ -4,6 +4,7 @@ import type { Orchard } from '../../sdk/orchard-client.js';
 import type { Run } from '../../tracking/types.js';
 import { duration, json, num, table, time } from '../format.js';
 import { withContext } from '../main.js';
+import { stepTable } from './pipeline.js';
 
 export function registerRunCommands(program: Command): void {
   const runs = program.command('runs').description('List, search and inspect runs');
@@ -50,18 +51,32 @@ export function registerRunCommands(program: Command): void {
     );
   runs
     .command('show <run-id>')
-    .description('Show a run: info, params, latest metrics, tags and artifacts')
+    .description('Show a run: info, params, latest metrics, tags and artifacts; for a pipeline run, its steps with status and timings')
     .option('--json', 'print JSON')
     .action(
       withContext(async (ctx, runId: string, opts: { json?: boolean }) => {
         const client = await ctx.client();
         const run = await client.getRun(runId);
         const artifacts = await client.listArtifacts(runId);
-        if (opts.json) return ctx.out(json({ ...run, artifacts }));
+        const isPipeline = run.tags.some((t) => t.key === 'orchard.kind' && t.value === 'pipeline');
+        // The step graph lives in the store; through a server, the step runs (children) stand in for it.
+        const steps = !isPipeline ? undefined : ctx.config.url === undefined ? await (await ctx.platform()).pipelines.summary(runId) : await childRuns(client, run);
+        if (opts.json) return ctx.out(json({ ...run, artifacts, ...(steps ? { steps: 'units' in steps ? steps.units : steps } : {}) }));
         ctx.out(describeRun(run));
         ctx.out(`\nartifacts:\n${artifacts.length === 0 ? '  (none)' : artifacts.map((a) => `  ${a.path}${a.isDir ? '/' : `  (${a.size} bytes)`}`).join('\n')}`);
+        if (steps && 'units' in steps) ctx.out(`\nsteps (${steps.status}):\n${indent(stepTable(steps.units))}`);
+        else if (steps) {
+          ctx.out(`\nstep runs:\n${indent(table(['RUN ID', 'STEP', 'STATUS', 'DURATION'], steps.map((r) => [r.info.runId, r.info.runName, r.info.status, r.info.endTime === null ? '-' : duration(r.info.endTime - r.info.startTime)])))}`);
+        }
       }),
     );
+}
+
+const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
+
+async function childRuns(client: Orchard, run: Run): Promise<readonly Run[]> {
+  const page = await client.searchRuns({ experimentIds: [run.info.experimentId], filter: `tags.mlflow.parentRunId = '${run.info.runId}'`, orderBy: ['attributes.start_time ASC'], maxResults: 10_000 });
+  return page.items;
 }
 
 async function experimentIdByName(client: Orchard, name: string): Promise<string> {
