@@ -21,10 +21,10 @@ import { fitGbdt, predictGbdt } from '../src/learn/gbdt/gbdt.js';
 import { logisticLearner } from '../src/learn/linear/linear-learner.js';
 import { rocAuc } from '../src/learn/metrics.js';
 import { parseOptions, UsageError } from './support/parse-options.js';
-import { formatRatio } from './support/stats.js';
+import { formatRatio, quantile } from './support/stats.js';
 
 const PYTHON = '/usr/bin/python3';
-const OPTIONS = { rows: 'training rows of flights (default 1000000)', learners: 'comma-separated learners to compare: gbdt, logistic (default both)' };
+const OPTIONS = { rows: 'training rows of flights (default 1000000)', learners: 'comma-separated learners to compare: gbdt, logistic (default both)', reps: 'Orchard/scikit-learn pairs per learner, run alternately; medians are printed (default 3)' };
 const LEARNERS = ['gbdt', 'logistic'];
 
 interface Side {
@@ -117,10 +117,31 @@ function sklearn(script: string, files: { train: string; test: string }): Side {
   return JSON.parse(out.stdout.trim().split('\n').pop()!) as Side;
 }
 
-function compare(out: (line?: string) => void, o: Side, s: Side): void {
-  const auc = o.auc - s.auc;
-  const time = o.seconds / s.seconds;
-  out(`  AUC difference ${auc >= 0 ? '+' : ''}${auc.toFixed(4)} (target ≥ −0.005: ${auc >= -0.005 ? 'MET' : 'MISSED'}); fit time ${formatRatio(time)} scikit-learn's (target ≤ 2x: ${time <= 2 ? 'MET' : 'MISSED'})`);
+const median = (values: readonly number[]) => quantile(values, 0.5);
+
+/**
+ * Runs the two sides alternately `reps` times (so each pair sees the same machine
+ * load) and prints medians: the AUC difference and the median of the pairs' time ratios.
+ */
+async function pairs(out: (line?: string) => void, label: [string, string], reps: number, orchard: () => Side | Promise<Side>, baseline: (() => Side) | null): Promise<void> {
+  const os: Side[] = [];
+  const ss: Side[] = [];
+  for (let r = 0; r < reps; r++) {
+    process.stderr.write(`  … ${label[0]} (${r + 1}/${reps})\n`);
+    os.push(await orchard());
+    if (baseline) {
+      process.stderr.write(`  … ${label[1]} (${r + 1}/${reps})\n`);
+      ss.push(baseline());
+    }
+  }
+  const line = (name: string, sides: Side[]) =>
+    `  ${name.padEnd(20)}fit ${median(sides.map((x) => x.seconds)).toFixed(2)} s median of ${sides.length} (${sides.map((x) => x.seconds.toFixed(2)).join(', ')}), ${sides[0]!.iterations} iterations${sides[0]!.converged === undefined ? '' : sides[0]!.converged ? ' (converged)' : ' (stopped at max_iter)'}, test AUC ${sides[0]!.auc.toFixed(4)}`;
+  out(line(label[0], os));
+  if (ss.length === 0) return;
+  out(line(label[1], ss));
+  const auc = os[0]!.auc - ss[0]!.auc;
+  const time = median(os.map((o, i) => o.seconds / ss[i]!.seconds));
+  out(`  AUC difference ${auc >= 0 ? '+' : ''}${auc.toFixed(4)} (target ≥ −0.005: ${auc >= -0.005 ? 'MET' : 'MISSED'}); fit time ${formatRatio(time)} scikit-learn's, median of pair ratios (target ≤ 2x: ${time <= 2 ? 'MET' : 'MISSED'})`);
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -130,6 +151,8 @@ export async function run(args: string[]): Promise<void> {
   const learners = String(options.get('learners') ?? LEARNERS.join(',')).split(',');
   const unknown = learners.filter((l) => !LEARNERS.includes(l));
   if (unknown.length > 0) throw new UsageError(`--learners takes ${LEARNERS.join(', ')}; got '${unknown.join(', ')}'.`);
+  const reps = Number(options.get('reps') ?? 3);
+  if (!Number.isInteger(reps) || reps < 1) throw new UsageError(`--reps must be a whole number ≥ 1, got '${String(options.get('reps'))}'.`);
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const withSklearn = sklearnAvailable();
   out(`learn bench: node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -141,29 +164,8 @@ export async function run(args: string[]): Promise<void> {
     for (const problem of [await flights(rows), generated(200_000, 7)]) {
       out(`${problem.name}`);
       const files = withSklearn ? writeCsv(problem, dir) : undefined;
-      if (learners.includes('gbdt')) {
-        process.stderr.write(`  … ${problem.name}: Orchard GBDT\n`);
-        const o = orchardGbdt(problem);
-        out(`  Orchard gbdt        fit ${o.seconds.toFixed(2)} s, ${o.iterations} iterations, test AUC ${o.auc.toFixed(4)}`);
-        if (files) {
-          process.stderr.write(`  … ${problem.name}: scikit-learn HGB\n`);
-          const s = sklearn('sklearn_hgb.py', files);
-          out(`  scikit-learn HGB    fit ${s.seconds.toFixed(2)} s, ${s.iterations} iterations, test AUC ${s.auc.toFixed(4)}`);
-          compare(out, o, s);
-        }
-      }
-      if (learners.includes('logistic')) {
-        process.stderr.write(`  … ${problem.name}: Orchard logistic\n`);
-        const ol = await orchardLogistic(problem);
-        const converged = (side: Side) => (side.converged ? 'converged' : 'stopped at max_iter');
-        out(`  Orchard logistic    fit ${ol.seconds.toFixed(2)} s, ${ol.iterations} iterations (${converged(ol)}), test AUC ${ol.auc.toFixed(4)}`);
-        if (files) {
-          process.stderr.write(`  … ${problem.name}: scikit-learn LogisticRegression\n`);
-          const sl = sklearn('sklearn_logistic.py', files);
-          out(`  scikit-learn logreg fit ${sl.seconds.toFixed(2)} s, ${sl.iterations} iterations (${converged(sl)}), test AUC ${sl.auc.toFixed(4)}`);
-          compare(out, ol, sl);
-        }
-      }
+      if (learners.includes('gbdt')) await pairs(out, ['Orchard gbdt', 'scikit-learn HGB'], reps, () => orchardGbdt(problem), files ? () => sklearn('sklearn_hgb.py', files) : null);
+      if (learners.includes('logistic')) await pairs(out, ['Orchard logistic', 'scikit-learn logreg'], reps, () => orchardLogistic(problem), files ? () => sklearn('sklearn_logistic.py', files) : null);
       out();
     }
   } finally {
