@@ -41,6 +41,8 @@ export interface Learner<State = unknown> {
   load(saved: unknown): State;
   /** Importance of each feature, when the learner has a notion of it. */
   importance?(state: State): Float64Array;
+  /** Further kinds of importance by name (gbdt: `split`, the number of splits on each feature), logged beside the main one. */
+  importanceKinds?(state: State): Readonly<Record<string, Float64Array>>;
 }
 
 /** Where a learner comes from when a plugin registered it: the module's absolute path and its bundle's sha256 (hex). */
@@ -80,6 +82,7 @@ export function learnerShapeIssues(value: unknown): Issue[] {
   else for (const [k, v] of Object.entries(defaults)) if (v !== null && !['number', 'string', 'boolean'].includes(typeof v)) issues.push({ code: 'invalid_default', path: ['defaults', k], message: `must be a number, string, boolean or null; got ${typeof v}` });
   for (const method of ['fit', 'predict', 'save', 'load'] as const) if (typeof l[method] !== 'function') issues.push({ code: 'missing_method', path: [method], message: `must be a function; got ${l[method] === undefined ? 'nothing' : typeof l[method]}` });
   if (l.importance !== undefined && typeof l.importance !== 'function') issues.push({ code: 'invalid_type', path: ['importance'], message: `must be a function when given; got ${typeof l.importance}` });
+  if (l.importanceKinds !== undefined && typeof l.importanceKinds !== 'function') issues.push({ code: 'invalid_type', path: ['importanceKinds'], message: `must be a function when given; got ${typeof l.importanceKinds}` });
   return issues;
 }
 

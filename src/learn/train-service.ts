@@ -120,6 +120,7 @@ export class TrainService {
         metrics.test_rows = test.target.length;
       }
       const importance = l.importance?.(state);
+      const importanceKinds = l.importanceKinds?.(state) ?? {};
       const plugin = learnerOrigin(l.name);
       const artifact: ModelArtifact = {
         orchardModel: 1,
@@ -147,6 +148,7 @@ export class TrainService {
           { key: 'orchard.task', value: task },
           ...(plugin ? [{ key: 'orchard.plugin', value: `${plugin.path} sha256:${plugin.digest}` }] : []),
           ...(importance ? [{ key: 'orchard.importance', value: JSON.stringify(Object.fromEntries(fitted.features.map((f, i) => [f, Number(importance[i]!.toFixed(4))]))).slice(0, 8000) }] : []),
+          ...Object.entries(importanceKinds).map(([kind, values]) => ({ key: `orchard.importance.${kind}`, value: JSON.stringify(Object.fromEntries(fitted.features.map((f, i) => [f, Number(values[i]!.toFixed(4))]))).slice(0, 8000) })),
         ],
       });
       await tracking.updateRun(actor, runId, { status: 'FINISHED' });

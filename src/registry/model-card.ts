@@ -16,7 +16,7 @@ export interface ModelCardInput {
 }
 
 /** Orchard's own run tags hold large JSON (importance) or errors; the card lists the rest. */
-const HIDDEN_TAGS = new Set(['orchard.importance', 'orchard.error']);
+const HIDDEN_TAGS = new Set(['orchard.importance', 'orchard.importance.split', 'orchard.error']);
 
 /** Renders the default model card: Markdown generated from the registry's metadata. */
 export function renderModelCard(input: ModelCardInput): string {

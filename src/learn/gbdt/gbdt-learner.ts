@@ -1,6 +1,6 @@
 import { OrchardError } from '../../core/errors.js';
 import type { Learner } from '../learner.js';
-import { fitGbdt, gainImportance, predictGbdt, type GbdtModel } from './gbdt.js';
+import { fitGbdt, gainImportance, predictGbdt, splitImportance, type GbdtModel } from './gbdt.js';
 import type { Tree } from './tree.js';
 
 type SavedTree = Record<keyof Tree, number[]>;
@@ -79,6 +79,7 @@ export const gbdtLearner: Learner<GbdtModel> = {
   },
   predict: (model, features) => predictGbdt(model, features),
   importance: (model) => gainImportance(model),
+  importanceKinds: (model) => ({ split: splitImportance(model) }),
   save: (model) => ({
     objective: model.objective,
     ...(model.loss ? { loss: model.loss } : {}),

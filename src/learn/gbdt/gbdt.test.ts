@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gaussian, seededRandom } from '../../core/random.js';
 import { rmse, rocAuc } from '../metrics.js';
 import { MISSING_BIN, binOf, fitBins } from './binning.js';
-import { fitGbdt, gainImportance, predictGbdt } from './gbdt.js';
+import { fitGbdt, gainImportance, predictGbdt, splitImportance } from './gbdt.js';
 
 describe('binning', () => {
   it('puts thresholds midway between distinct values, and NaN in the missing bin', () => {
@@ -72,6 +72,10 @@ describe('gradient-boosted trees', () => {
     // The pure-noise feature matters least.
     const importance = gainImportance(clf);
     expect(importance[2]!).toBeLessThan(Math.min(importance[0]!, importance[1]!));
+    // Split counts add up to the interior nodes of every tree.
+    const splits = splitImportance(clf);
+    const interior = clf.trees.reduce((sum, t) => sum + [...t.left].filter((l) => l >= 0).length, 0);
+    expect(splits.reduce((a, b) => a + b, 0)).toBe(interior);
 
     const x = Float64Array.from({ length: 5_000 }, () => random() * 6);
     const reg = fitGbdt([x], Float64Array.from(x, Math.sin), { objective: 'regression', maxIter: 200, earlyStopping: false });

@@ -326,3 +326,10 @@ export function gainImportance(model: GbdtModel): Float64Array {
   if (total > 0) for (let f = 0; f < out.length; f++) out[f]! /= total;
   return out;
 }
+
+/** How many splits each feature has across all trees (LightGBM's "split" importance; gain is gainImportance). */
+export function splitImportance(model: GbdtModel): Float64Array {
+  const out = new Float64Array(model.features);
+  for (const t of model.trees) for (let n = 0; n < t.feature.length; n++) if (t.left[n]! >= 0) out[t.feature[n]!]! += 1;
+  return out;
+}
