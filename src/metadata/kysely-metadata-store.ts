@@ -7,12 +7,14 @@ import { KyselyLineageRepository } from './kysely/lineage-repository.js';
 import { KyselyEventRepository } from './kysely/event-repository.js';
 import { KyselyExperimentRepository } from './kysely/experiment-repository.js';
 import { KyselyMetricRepository } from './kysely/metric-repository.js';
+import { KyselyMonitorResultRepository } from './kysely/monitor-repository.js';
 import { KyselyRegistryRepository } from './kysely/registry-repository.js';
 import { KyselyRunRepository } from './kysely/run-repository.js';
 import { KyselyTokenRepository } from './kysely/token-repository.js';
 import type { MetadataRepositories, MetadataStore } from './metadata-store.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { registryMigration } from './migrations/0002-registry.js';
+import { monitoringMigration } from './migrations/0005-monitoring.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Append only: never edit one that has shipped. */
@@ -21,6 +23,7 @@ function migrationsFor(dialect: SqlDialectName): MigrationProvider {
     getMigrations: async () => ({
       '0001-initial': initialMigration(dialect),
       '0002-registry': registryMigration(dialect),
+      '0005-monitoring': monitoringMigration(dialect),
     }),
   };
 }
@@ -74,6 +77,9 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
   get registry() {
     return this.#repositories().registry;
+  }
+  get monitors() {
+    return this.#repositories().monitors;
   }
 
   init(): Promise<void> {
@@ -168,6 +174,7 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       datasets: wrap(repos.datasets),
       lineage: wrap(repos.lineage),
       registry: wrap(repos.registry),
+      monitors: wrap(repos.monitors),
     };
   }
 }
@@ -183,5 +190,6 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     datasets: new KyselyDatasetRepository(db),
     lineage: new KyselyLineageRepository(db),
     registry: new KyselyRegistryRepository(db, dialect),
+    monitors: new KyselyMonitorResultRepository(db),
   };
 }

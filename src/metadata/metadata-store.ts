@@ -15,6 +15,7 @@ import type {
 } from '../tracking/types.js';
 import type { DatasetVersion, LineageEdge } from '../data/types.js';
 import type { SqlDialectName } from './dialect.js';
+import type { MonitorResultRepository } from './monitor-repository.js';
 import type { RegistryRepository } from './registry-repository.js';
 
 /**
@@ -53,6 +54,8 @@ export interface MetadataRepositories {
   readonly lineage: LineageRepository;
   /** Registered models, versions, aliases, approvals and model cards (src/metadata/registry-repository.ts). */
   readonly registry: RegistryRepository;
+  /** Monitor results per endpoint, a time series (src/metadata/monitor-repository.ts). */
+  readonly monitors: MonitorResultRepository;
 }
 
 export interface ExperimentSearch {

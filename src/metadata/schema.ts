@@ -28,6 +28,7 @@ export interface Database {
   events: EventTable;
   tokens: TokenTable;
   locks: LockTable;
+  monitor_results: MonitorResultTable;
 }
 
 export interface KeyValueTable {
@@ -203,4 +204,18 @@ export interface LockTable {
   name: string;
   owner: string;
   expires_at: number;
+}
+
+/** From 0005-monitoring on. */
+export interface MonitorResultTable {
+  result_id: Generated<number>;
+  endpoint: string;
+  computed_at: number;
+  window_from: number | null;
+  window_to: number | null;
+  window_rows: number;
+  reference: string;
+  dataset_drifted: number;
+  drifted_share: number;
+  result_json: string;
 }
