@@ -63,7 +63,9 @@ export async function computeDrift(connection: DuckDBConnection, input: DriftInp
       const where = !c ? `the prediction log of ${input.endpoint} (${input.current.description})` : `the reference ${input.reference.description}`;
       const message = `Feature \`${name}\` is missing from ${where}; known there: ${[...(!c ? cur : ref).keys()].filter((k) => k !== 'prediction').join(', ') || 'none'}.`;
       quality.push({ feature: name, kind: 'missing_feature', message });
-      features.push(placeholder(name, featureType(r ?? c!), 'missing', message));
+      // Missing on both sides, its type is unknown; numeric is as good a label as any.
+      const known = r ?? c;
+      features.push(placeholder(name, known ? featureType(known) : 'numeric', 'missing', message));
       continue;
     }
     if (featureType(r) !== featureType(c)) {
@@ -199,8 +201,9 @@ function categoryScore(method: string, r: number[], c: number[]): { statistic: n
       return { statistic: t.statistic, score: t.pValue };
     }
     case 'z': {
-      // The reference's most frequent category (first): for two categories either gives the same |z|.
-      const t = zTestProportions(r[0] ?? 0, sum(r), c[0] ?? 0, sum(c));
+      // The proportion of the reference's most frequent category (or bin); with two categories either gives the same |z|.
+      const k = r.indexOf(Math.max(...r));
+      const t = zTestProportions(r[k] ?? 0, sum(r), c[k] ?? 0, sum(c));
       return { statistic: t.statistic, score: t.pValue };
     }
     case 'psi': {
