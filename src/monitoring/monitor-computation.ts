@@ -2,8 +2,9 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { ident, queryRows } from '../data/duckdb-engine.js';
 import { isNumericKind, numericExpression } from '../data/profile.js';
 import type { ColumnSchema } from '../data/types.js';
-import { DEFAULT_DRIFT_SHARE, chooseMethod, datasetDrift, drifted, type DriftOptions, type FeatureType } from './drift-methods.js';
+import { DEFAULT_DRIFT_SHARE, FEW_DISTINCT, chooseMethod, datasetDrift, drifted, type DriftOptions, type FeatureType } from './drift-methods.js';
 import { chiSquareHomogeneity, jensenShannonDistance, kolmogorovSmirnov, lInfinity, normalizedWasserstein, populationStabilityIndex, zTestProportions } from './drift-statistics.js';
+import { ksTwoSamplePValue } from './ks-distribution.js';
 import type { CategoryChart, FeatureDrift, HistogramChart, MonitorResult, QualityIssue } from './monitor-types.js';
 
 /** A table or subquery DuckDB can read, with its columns. */
@@ -23,6 +24,8 @@ export interface DriftInput {
   readonly predictionDrift: boolean;
   readonly options: DriftOptions;
   readonly now: number;
+  /** Distinct values up to which value counts come to JavaScript (default VALUE_COUNTS_IN_JS); 0 computes everything in DuckDB. */
+  readonly valueCountsLimit?: number;
 }
 
 export const CHART_BINS = 20;
@@ -48,7 +51,13 @@ export async function computeDrift(connection: DuckDBConnection, input: DriftInp
   const quality: QualityIssue[] = [];
   const messages: string[] = [];
 
-  const [refRows, curRows] = await Promise.all([countRows(connection, input.reference.relation), countRows(connection, input.current.relation)]);
+  // Features present on both sides, compared as the reference's type.
+  const compared = names.filter((n) => ref.has(n) && cur.has(n));
+  const withPrediction = input.predictionDrift && ref.has('prediction') && cur.has('prediction') ? [...compared, 'prediction'] : compared;
+  const exprs = withPrediction.map((n) => sides(ref.get(n)!, cur.get(n)!));
+  const [rs, cs] = [await summaries(connection, input.reference.relation, exprs.map((e) => e.ref), exprs.map((e) => e.type)), await summaries(connection, input.current.relation, exprs.map((e) => e.cur), exprs.map((e) => e.type))];
+  const refRows = rs.rows;
+  const curRows = cs.rows;
   if (curRows === 0) {
     messages.push(`The window (${input.current.description}) has no predictions; nothing to compare. Widen it (--window) or check that the endpoint is receiving traffic.`);
     quality.push({ feature: '', kind: 'empty_window', message: messages[0]! });
@@ -71,11 +80,12 @@ export async function computeDrift(connection: DuckDBConnection, input: DriftInp
     if (featureType(r) !== featureType(c)) {
       quality.push({ feature: name, kind: 'type_mismatch', message: `Feature \`${name}\` is ${r.physicalType} in the reference but ${c.physicalType} in the log; compared as ${featureType(r)}.` });
     }
-    features.push(await featureDrift(connection, name, r, input, refRows, curRows, quality));
+    const k = withPrediction.indexOf(name);
+    features.push(await featureDrift(connection, name, exprs[k]!, rs.columns[k]!, cs.columns[k]!, input, refRows, curRows, quality));
   }
   let prediction: FeatureDrift | null = null;
-  const pr = ref.get('prediction');
-  if (input.predictionDrift && pr && cur.has('prediction')) prediction = await featureDrift(connection, 'prediction', pr, input, refRows, curRows, quality);
+  const k = withPrediction.indexOf('prediction');
+  if (k >= 0) prediction = await featureDrift(connection, 'prediction', exprs[k]!, rs.columns[k]!, cs.columns[k]!, input, refRows, curRows, quality);
 
   const evaluated = features.filter((f) => f.status === 'ok');
   const share = input.options.driftShare ?? DEFAULT_DRIFT_SHARE;
@@ -93,8 +103,41 @@ export async function computeDrift(connection: DuckDBConnection, input: DriftInp
   };
 }
 
-async function countRows(connection: DuckDBConnection, relation: string): Promise<number> {
-  return Number((await queryRows(connection, `select count(*) as n from ${relation}`))[0]?.n ?? 0);
+interface Sides {
+  readonly type: FeatureType;
+  /** The value as compared, on each side: a finite double (datetimes as epoch ms) or text. */
+  readonly ref: string;
+  readonly cur: string;
+}
+
+function sides(r: ColumnSchema, c: ColumnSchema): Sides {
+  const type = featureType(r);
+  if (type === 'categorical') return { type, ref: valueExpr(r), cur: `${ident(c.name)}::varchar` };
+  // A log column that is not numeric where the reference is (a type mismatch) is read as numbers where it can be.
+  return { type, ref: valueExpr(r), cur: isNumericKind(c.kind) ? numericExpression(c) : `try_cast(${ident(c.name)} as double)` };
+}
+
+interface ColumnSummary {
+  readonly n: number;
+  readonly min: number | null;
+  readonly max: number | null;
+  readonly std: number | null;
+  readonly distinct: number;
+}
+
+/** One scan of a side: its row count and, per feature, non-null count, min, max, population std, distinct values. */
+async function summaries(connection: DuckDBConnection, relation: string, exprs: readonly string[], types: readonly FeatureType[]): Promise<{ rows: number; columns: ColumnSummary[] }> {
+  const parts = ['count(*) as rows'];
+  exprs.forEach((x, i) => {
+    parts.push(`count(${x}) as n${i}`, `approx_count_distinct(${x}) as d${i}`);
+    if (types[i] === 'numeric') parts.push(`min(${x}) as mn${i}`, `max(${x}) as mx${i}`, `stddev_pop(${x}) as sd${i}`);
+  });
+  const [row = {}] = await queryRows(connection, `select ${parts.join(', ')} from ${relation}`);
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    rows: Number(row.rows ?? 0),
+    columns: exprs.map((_, i) => ({ n: Number(row[`n${i}`] ?? 0), min: num(row[`mn${i}`]), max: num(row[`mx${i}`]), std: num(row[`sd${i}`]), distinct: Number(row[`d${i}`] ?? 0) })),
+  };
 }
 
 function placeholder(name: string, type: FeatureType, status: FeatureDrift['status'], message: string, refRows = 0, refNulls = 0, curRows = 0, curNulls = 0): FeatureDrift {
@@ -102,19 +145,12 @@ function placeholder(name: string, type: FeatureType, status: FeatureDrift['stat
   return { name, type, status, message, method: null, threshold: null, score: null, statistic: null, drifted: false, reference: { ...stats(refRows, refNulls), distinct: 0 }, current: stats(curRows, curNulls), chart: null };
 }
 
-async function featureDrift(connection: DuckDBConnection, name: string, column: ColumnSchema, input: DriftInput, refRows: number, curRows: number, quality: QualityIssue[]): Promise<FeatureDrift> {
-  const type = featureType(column);
-  const x = valueExpr(column);
-  const curColumn = input.current.columns.find((c) => c.name === name)!;
-  const cx = type === 'numeric' ? numericExpression({ ...curColumn, kind: isNumericKind(curColumn.kind) ? curColumn.kind : 'numeric' }) : `${ident(name)}::varchar`;
-  const refSide = `(select ${x} as v from ${input.reference.relation})`;
-  const curSide = `(select ${type === 'numeric' && !isNumericKind(curColumn.kind) ? `try_cast(${ident(name)} as double)` : cx} as v from ${input.current.relation})`;
-  const summary = (side: string) =>
-    `select count(v) as n, min(v) as mn, max(v) as mx, ${type === 'numeric' ? 'stddev_pop(v)' : 'null'} as sd, ${refRows <= 100_000 ? 'count(distinct v)' : 'approx_count_distinct(v)'} as d from ${side}`;
-  const [rs = {}] = await queryRows(connection, summary(refSide));
-  const [cs = {}] = await queryRows(connection, summary(curSide));
-  const refN = Number(rs.n ?? 0);
-  const curN = Number(cs.n ?? 0);
+async function featureDrift(connection: DuckDBConnection, name: string, e: Sides, rs: ColumnSummary, cs: ColumnSummary, input: DriftInput, refRows: number, curRows: number, quality: QualityIssue[]): Promise<FeatureDrift> {
+  const type = e.type;
+  const refSide = `(select ${e.ref} as v from ${input.reference.relation})`;
+  const curSide = `(select ${e.cur} as v from ${input.current.relation})`;
+  const refN = rs.n;
+  const curN = cs.n;
   const refNulls = refRows - refN;
   const curNulls = curRows - curN;
   const curNullRate = curRows === 0 ? 0 : curNulls / curRows;
@@ -126,29 +162,34 @@ async function featureDrift(connection: DuckDBConnection, name: string, column: 
     const side = refN === 0 ? `the reference ${input.reference.description}` : 'the window';
     return placeholder(name, type, 'all_null', `Feature \`${name}\` has no non-null values in ${side}; drift cannot be measured.`, refRows, refNulls, curRows, curNulls);
   }
-  const distinct = Number(rs.d ?? 0);
+  // HyperLogLog miscounts even a handful of values; few distinct values are counted exactly, since the method depends on them.
+  const distinct = rs.distinct <= 2 * FEW_DISTINCT ? await exactDistinct(connection, refSide) : rs.distinct;
   const { method, threshold } = chooseMethod(name, type, refN, distinct, input.options);
   const base = { name, type, status: 'ok' as const, method, threshold };
   const refStats = { rows: refRows, nulls: refNulls, nullRate: refRows === 0 ? 0 : refNulls / refRows, distinct };
   const curStats = { rows: curRows, nulls: curNulls, nullRate: curNullRate };
 
   if (type === 'numeric') {
-    const min = Number(rs.mn);
-    const max = Number(rs.mx);
-    const std = Number(rs.sd ?? 0);
-    const chart = await histogram(connection, refSide, curSide, min, max);
+    const min = rs.min!;
+    const max = rs.max!;
+    const std = rs.std ?? 0;
+    // Up to VALUE_COUNTS_IN_JS distinct values the exact value counts come to JavaScript (the histogram is
+    // derived from them); beyond, KS and Wasserstein are computed by window functions in DuckDB.
+    const small = rs.distinct + cs.distinct <= (input.valueCountsLimit ?? VALUE_COUNTS_IN_JS);
+    const counts = small ? await valueCounts(connection, refSide, curSide) : undefined;
+    const chart = counts ? histogramOf(counts, min, max) : await histogram(connection, refSide, curSide, min, max);
     const outOfRange = chart.currentBelow + chart.currentAbove;
     if (outOfRange > 0) quality.push({ feature: name, kind: 'out_of_range', message: `${outOfRange} values of \`${name}\` (${((outOfRange / curN) * 100).toFixed(1)}%) lie outside the reference's range [${min}, ${max}].` });
     let statistic: number;
     let score: number;
     let message: string | null = null;
     if (method === 'ks' || method === 'wasserstein') {
-      const counts = await valueCounts(connection, refSide, curSide);
+      const cdf = counts ? undefined : await cdfDistances(connection, refSide, curSide);
       if (method === 'ks') {
-        const ks = kolmogorovSmirnov(counts);
+        const ks = counts ? kolmogorovSmirnov(counts) : ksTwoSamplePValue(cdf!.d, refN, curN);
         [statistic, score] = [ks.statistic, ks.pValue];
       } else {
-        statistic = score = normalizedWasserstein(counts, std);
+        statistic = score = counts ? normalizedWasserstein(counts, std) : std > 0 ? cdf!.w / std : cdf!.w === 0 ? 0 : Number.POSITIVE_INFINITY;
         if (!(std > 0)) message = `The reference is constant (${min}); the normalised Wasserstein distance is ${score === 0 ? '0: the window holds the same value' : 'infinite: the window holds other values'}.`;
       }
     } else {
@@ -232,10 +273,55 @@ async function valueCounts(connection: DuckDBConnection, refSide: string, curSid
   return { values, reference, current };
 }
 
-async function histogram(connection: DuckDBConnection, refSide: string, curSide: string, min: number, max: number): Promise<HistogramChart> {
+/** Distinct values up to which value counts are read into JavaScript (three doubles each). */
+export const VALUE_COUNTS_IN_JS = 500_000;
+
+async function exactDistinct(connection: DuckDBConnection, side: string): Promise<number> {
+  return Number((await queryRows(connection, `select count(distinct v) as d from ${side}`))[0]?.d ?? 0);
+}
+
+/** KS statistic and Wasserstein distance from the two empirical CDFs, by window functions over the distinct values. */
+async function cdfDistances(connection: DuckDBConnection, refSide: string, curSide: string): Promise<{ d: number; w: number }> {
+  const [row = {}] = await queryRows(
+    connection,
+    `with g as (select v, sum(r)::double as r, sum(c)::double as c from (select v, 1 as r, 0 as c from ${refSide} where v is not null union all select v, 0, 1 from ${curSide} where v is not null) group by v),
+     t as (select sum(r) as n1, sum(c) as n2 from g),
+     s as (select sum(r) over w / n1 - sum(c) over w / n2 as diff, lead(v) over (order by v) - v as dv from g, t window w as (order by v rows between unbounded preceding and current row))
+     select max(abs(diff)) as d, sum(abs(diff) * dv) as w from s`,
+  );
+  return { d: Number(row.d ?? 0), w: Number(row.w ?? 0) };
+}
+
+/** The chart's bins from exact value counts, by the same rule as the SQL histogram. */
+function histogramOf(counts: { values: ArrayLike<number>; reference: ArrayLike<number>; current: ArrayLike<number> }, min: number, max: number): HistogramChart {
+  const { bins, width, edges } = binsOf(min, max);
+  const reference = new Array<number>(bins).fill(0);
+  const current = new Array<number>(bins).fill(0);
+  let currentBelow = 0;
+  let currentAbove = 0;
+  for (let i = 0; i < counts.values.length; i++) {
+    const v = counts.values[i]!;
+    const r = counts.reference[i]!;
+    const c = counts.current[i]!;
+    if (v < min) currentBelow += c;
+    else if (v > max) currentAbove += c;
+    else {
+      const b = Math.min(Math.floor((v - min) / width), bins - 1);
+      reference[b]! += r;
+      current[b]! += c;
+    }
+  }
+  return { kind: 'histogram', edges, reference, current, currentBelow, currentAbove };
+}
+
+function binsOf(min: number, max: number): { bins: number; width: number; edges: number[] } {
   const bins = max > min ? CHART_BINS : 1;
   const width = max > min ? (max - min) / bins : 1;
-  const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + i * width));
+  return { bins, width, edges: Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + i * width)) };
+}
+
+async function histogram(connection: DuckDBConnection, refSide: string, curSide: string, min: number, max: number): Promise<HistogramChart> {
+  const { bins, width, edges } = binsOf(min, max);
   const lo = `'${min}'::double`;
   const hi = `'${max}'::double`;
   // Bin -1 is below the reference's minimum, `bins` above its maximum; the maximum itself is in the last bin.

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literal } from '../../src/data/duckdb-engine.js';
+import { computeDrift } from '../../src/monitoring/monitor-computation.js';
 import type { FeatureDrift } from '../../src/monitoring/monitor-types.js';
 import { predictionLogDay, predictionLogPrefix } from '../../src/serving/prediction-log-schema.js';
 import { tempPlatform } from '../support/temp.js';
@@ -129,5 +130,32 @@ describe('MonitorService over a prediction log in Parquet', () => {
     await expect(s.platform.monitoring.run('trips', { reference: 'trips@1', window: { duration: '1week' } })).rejects.toThrow(/1week.*e\.g\. 1h/);
     await expect(s.platform.monitoring.run('trips', { reference: 'log:yesterday..today', window: { last: 5 } })).rejects.toThrow(/log:<from>\.\.<to>/);
     await expect(s.platform.monitoring.run('trips', { reference: 'nothing@1', window: { last: 5 } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('gives the same statistics when KS, Wasserstein and histograms run as window functions in DuckDB', async () => {
+    const version = await s.platform.datasets.resolve('trips@1');
+    const path = await s.platform.datasets.parquetPath(version);
+    const run = (valueCountsLimit: number, stattest: 'ks' | 'wasserstein') =>
+      s.platform.engine.withConnection(async (c) => {
+        await c.run(`create temp table w as select * from (values ${Array.from({ length: 170 }, (_, j) => `(${curRow(j).distance}::double)`).join(', ')}) t(distance)`);
+        return computeDrift(c, {
+          endpoint: 'trips',
+          reference: { relation: `read_parquet(${literal(path)})`, columns: version.columns, description: 'trips@1' },
+          current: { relation: 'w', columns: [{ name: 'distance', physicalType: 'DOUBLE', kind: 'numeric', nullable: true }], description: 'w', from: null, to: null },
+          predictionDrift: false,
+          options: { features: { distance: { method: stattest } } },
+          now: 0,
+          valueCountsLimit,
+        });
+      });
+    const inDuckDb = (await run(0, 'ks')).features[0]!;
+    const inJs = (await run(1_000_000, 'ks')).features[0]!;
+    expect(inDuckDb.statistic).toBeCloseTo(0.04490196078431372, 12);
+    expect(Math.abs(inDuckDb.score! - 0.9721912490321226)).toBeLessThan(1e-6);
+    expect(inDuckDb.chart).toEqual(inJs.chart);
+    const w = [(await run(0, 'wasserstein')).features[0]!, (await run(1_000_000, 'wasserstein')).features[0]!];
+    // scipy.stats.wasserstein_distance(reference, window) / np.std(reference), from the reference script.
+    expect(w[0]!.score).toBeCloseTo(0.11754699079672377, 9);
+    expect(Math.abs(w[0]!.score! - w[1]!.score!)).toBeLessThan(1e-12);
   });
 });
