@@ -19,7 +19,9 @@ import { LocalExecutor } from './pipelines/local-executor.js';
 import { PipelineService } from './pipelines/pipeline-service.js';
 import { endStaleWorker, isLocalProcessGone } from './pipelines/process-liveness.js';
 import { join } from 'node:path';
+import { MonitorService } from './monitoring/monitor-service.js';
 import { ModelCardService } from './registry/model-card-service.js';
+import { predictionLogPrefix } from './serving/prediction-log-schema.js';
 import { RegistryService } from './registry/registry-service.js';
 import { ArtifactService } from './tracking/artifact-service.js';
 import { TrackingService } from './tracking/tracking-service.js';
@@ -49,6 +51,8 @@ export interface Platform {
   readonly modelCards: ModelCardService;
   /** Pipelines: load, lint, push versions, run on the local executor, resume. */
   readonly pipelines: PipelineService;
+  /** Monitor runs: drift and data quality of an endpoint's prediction log, stored as a time series. */
+  readonly monitoring: MonitorService;
   readonly clock: Clock;
   /** Closes the stores. */
   close(): Promise<void>;
@@ -108,6 +112,14 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     derive: new DeriveService({ store, content, engine, datasets, runs, clock }),
     registry: new RegistryService(store, clock),
     modelCards: new ModelCardService(store, content, clock),
+    monitoring: new MonitorService({
+      store,
+      engine,
+      datasets,
+      clock,
+      // The log is a folder of Parquet files DuckDB globs in place; only a local blob store (whose location is its root folder) has one.
+      logFolder: (endpoint) => (blobs.localPath ? join(blobs.location, ...predictionLogPrefix(endpoint).split('/')) : undefined),
+    }),
     async close() {
       await engine.close();
       await store.destroy();

@@ -6,6 +6,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerModelCommands } from './commands/models.js';
+import { registerMonitorCommands } from './commands/monitor.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
   registerTuneCommand(program);
   registerModelCommands(program);
   registerTokenCommands(program);
+  registerMonitorCommands(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import { KyselyLineageRepository } from './kysely/lineage-repository.js';
 import { KyselyEventRepository } from './kysely/event-repository.js';
 import { KyselyExperimentRepository } from './kysely/experiment-repository.js';
 import { KyselyMetricRepository } from './kysely/metric-repository.js';
+import { KyselyMonitorResultRepository } from './kysely/monitor-repository.js';
 import { KyselyRegistryRepository } from './kysely/registry-repository.js';
 import { KyselyRunRepository } from './kysely/run-repository.js';
 import { KyselyTokenRepository } from './kysely/token-repository.js';
@@ -16,6 +17,7 @@ import type { MetadataRepositories, MetadataStore } from './metadata-store.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { registryMigration } from './migrations/0002-registry.js';
 import { pipelinesMigration } from './migrations/0003-pipelines.js';
+import { monitoringMigration } from './migrations/0005-monitoring.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Append only: never edit one that has shipped. */
@@ -25,6 +27,7 @@ function migrationsFor(dialect: SqlDialectName): MigrationProvider {
       '0001-initial': initialMigration(dialect),
       '0002-registry': registryMigration(dialect),
       '0003-pipelines': pipelinesMigration(),
+      '0005-monitoring': monitoringMigration(dialect),
     }),
   };
 }
@@ -85,6 +88,9 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   get locks() {
     return this.#repositories().locks;
   }
+  get monitors() {
+    return this.#repositories().monitors;
+  }
 
   init(): Promise<void> {
     this.#initialised ??= (async () => {
@@ -106,7 +112,9 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
 
   async migrate(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.#kysely(), provider: migrationsFor(this.dialect) });
+    // Migrations only add tables and columns and do not depend on each other's order beyond
+    // 0001, so a store that ran a later one first (areas developed side by side) still takes an earlier one.
+    const migrator = new Migrator({ db: this.#kysely(), provider: migrationsFor(this.dialect), allowUnorderedMigrations: true });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -180,6 +188,7 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       registry: wrap(repos.registry),
       pipelines: wrap(repos.pipelines),
       locks: wrap(repos.locks),
+      monitors: wrap(repos.monitors),
     };
   }
 }
@@ -197,5 +206,6 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     registry: new KyselyRegistryRepository(db, dialect),
     pipelines: new KyselyPipelineRepository(db),
     locks: new KyselyLockRepository(db),
+    monitors: new KyselyMonitorResultRepository(db),
   };
 }

@@ -16,6 +16,7 @@ import type {
 import type { DatasetVersion, LineageEdge } from '../data/types.js';
 import type { StoredValue } from '../pipelines/types.js';
 import type { SqlDialectName } from './dialect.js';
+import type { MonitorResultRepository } from './monitor-repository.js';
 import type { RegistryRepository } from './registry-repository.js';
 
 /**
@@ -56,6 +57,8 @@ export interface MetadataRepositories {
   readonly registry: RegistryRepository;
   readonly pipelines: PipelineRepository;
   readonly locks: LockRepository;
+  /** Monitor results per endpoint, a time series (src/metadata/monitor-repository.ts). */
+  readonly monitors: MonitorResultRepository;
 }
 
 export interface ExperimentSearch {

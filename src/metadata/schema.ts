@@ -33,6 +33,7 @@ export interface Database {
   pipeline_steps: PipelineStepTable;
   pipeline_attempts: PipelineAttemptTable;
   pipeline_cache: PipelineCacheTable;
+  monitor_results: MonitorResultTable;
 }
 
 export interface KeyValueTable {
@@ -269,4 +270,18 @@ export interface PipelineCacheTable {
   outputs_json: string;
   step_run_id: string;
   created_at: number;
+}
+
+/** From 0005-monitoring on. */
+export interface MonitorResultTable {
+  result_id: Generated<number>;
+  endpoint: string;
+  computed_at: number;
+  window_from: number | null;
+  window_to: number | null;
+  window_rows: number;
+  reference: string;
+  dataset_drifted: number;
+  drifted_share: number;
+  result_json: string;
 }
