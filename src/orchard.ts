@@ -1,5 +1,7 @@
 import { createBlobStore } from './artifacts/create-blob-store.js';
 import { ContentStore } from './artifacts/content-store.js';
+import type { BlobStore } from './artifacts/blob-store.js';
+import { EndpointService } from './serving/endpoint-service.js';
 import { AuthService } from './auth/auth-service.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { OrchardConfig } from './core/config.js';
@@ -26,6 +28,10 @@ export interface Platform {
   readonly config: OrchardConfig;
   readonly store: MetadataStore;
   readonly content: ContentStore;
+  /** The bare blob store under `content`, for files kept by path (the prediction log). */
+  readonly blobs: BlobStore;
+  /** Serving endpoints: specs, revisions, rollback. */
+  readonly endpoints: EndpointService;
   readonly tracking: TrackingService;
   readonly artifacts: ArtifactService;
   readonly auth: AuthService;
@@ -72,10 +78,12 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
   const engine = new DataEngine({ tempDir: join(config.home, 'tmp'), memoryLimit: config.data.memoryLimit, threads: config.data.threads ?? availableParallelism() });
   const datasets = new DatasetService(store, content, engine, runs, clock);
   const artifacts = new ArtifactService(store, content, clock);
+  const registry = new RegistryService(store, clock);
   return {
     config,
     store,
     content,
+    blobs,
     clock,
     tracking,
     engine,
@@ -86,7 +94,8 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     auth: new AuthService(store, clock),
     datasets,
     derive: new DeriveService({ store, content, engine, datasets, runs, clock }),
-    registry: new RegistryService(store, clock),
+    registry,
+    endpoints: new EndpointService(store, { registry, tracking, content }, clock),
     modelCards: new ModelCardService(store, content, clock),
     async close() {
       await engine.close();

@@ -9,6 +9,8 @@ import { registerModelCommands } from './commands/models.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerEndpointCommands } from './commands/endpoints.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerEvaluateCommand, registerTrainCommand } from './commands/train.js';
 import { registerTuneCommand } from './commands/tune.js';
@@ -51,6 +53,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerQuickstartCommand(program);
   registerServerCommand(program);
+  registerServeCommand(program);
+  registerEndpointCommands(program);
   registerDataCommands(program);
   registerExperimentCommands(program);
   registerRunCommands(program);

@@ -13,6 +13,8 @@ import { KyselyTokenRepository } from './kysely/token-repository.js';
 import type { MetadataRepositories, MetadataStore } from './metadata-store.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { registryMigration } from './migrations/0002-registry.js';
+import { servingMigration } from './migrations/0004-serving.js';
+import { KyselyEndpointRepository } from './kysely/endpoint-repository.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Append only: never edit one that has shipped. */
@@ -21,6 +23,7 @@ function migrationsFor(dialect: SqlDialectName): MigrationProvider {
     getMigrations: async () => ({
       '0001-initial': initialMigration(dialect),
       '0002-registry': registryMigration(dialect),
+      '0004-serving': servingMigration(dialect),
     }),
   };
 }
@@ -74,6 +77,9 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
   get registry() {
     return this.#repositories().registry;
+  }
+  get endpoints() {
+    return this.#repositories().endpoints;
   }
 
   init(): Promise<void> {
@@ -168,6 +174,7 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       datasets: wrap(repos.datasets),
       lineage: wrap(repos.lineage),
       registry: wrap(repos.registry),
+      endpoints: wrap(repos.endpoints),
     };
   }
 }
@@ -183,5 +190,6 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     datasets: new KyselyDatasetRepository(db),
     lineage: new KyselyLineageRepository(db),
     registry: new KyselyRegistryRepository(db, dialect),
+    endpoints: new KyselyEndpointRepository(db),
   };
 }

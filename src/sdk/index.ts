@@ -17,3 +17,9 @@ export { registerLearner, learnerNames, type Learner, type Task, type TrainingDa
 export { loadLearnerPlugin, loadLearnerPlugins, type LoadedPlugin } from '../learn/learner-plugins.js';
 export type { ModelsClient, ModelSettings, RegisterOptions, SearchOptions } from './models-client.js';
 export type { RegisteredModel, ModelVersion, ModelAlias, ModelCard, ApprovalRecord, ApprovalState, ModelVersionStatus } from '../registry/types.js';
+export type { EndpointsClient, EndpointInput } from './endpoints-client.js';
+export type { Endpoint, EndpointRevision } from '../serving/endpoint-service.js';
+export type { EndpointSpec, TrafficRoute } from '../serving/endpoint-spec.js';
+export type { EmbeddedModel, LoadModelOptions } from '../serving/embedded-model.js';
+export type { Predictions } from '../serving/served-model.js';
+export { predictionLogGlob } from '../serving/prediction-log-writer.js';
