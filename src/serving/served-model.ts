@@ -57,7 +57,7 @@ export class ServedModel {
       predictor = nativePredictor(loadModel(resolved.artifact));
     } catch (cause) {
       if (cause instanceof OrchardError && cause.code === 'NOT_FOUND') throw cause;
-      throw new OrchardError('INTEGRITY_ERROR', `The model artifact sha256:${resolved.digest.slice(0, 12)}… of ${formatModelRef(resolved.ref)} cannot be loaded (${(cause as Error).message}); register a version made by orchard train, or restore the artifact.`, { cause, details: { digest: resolved.digest } });
+      throw new OrchardError('INTEGRITY_ERROR', `The model artifact ${resolved.digest.slice(0, 19)}… of ${formatModelRef(resolved.ref)} cannot be loaded (${(cause as Error).message}); register a version made by orchard train, or restore the artifact.`, { cause, details: { digest: resolved.digest } });
     }
     const served = new ServedModel(resolved, predictor, batching);
     // The first call compiles the prediction code paths; do it before traffic arrives.

@@ -46,7 +46,7 @@ export function registerServeCommand(program: Command): void {
         });
         return runServing(ctx, opts, { endpoints: [spec], pollMs: Number(opts.poll ?? 2000) }, (server, hub) => [
           `Serving ${model} as endpoint '${spec.name}' on ${server.url}`,
-          ...hub.get(spec.name).loaded().map((m) => `  ${m.role}  ${m.served.model} version ${m.served.version ?? '-'} (sha256:${m.served.digest.slice(0, 12)}…)`),
+          ...hub.get(spec.name).loaded().map((m) => `  ${m.role}  ${m.served.model} version ${m.served.version ?? '-'} (${m.served.digest.slice(0, 19)}…)`),
           `  POST ${server.url}/predict  {"rows":[{…}]}    POST ${server.url}/invocations    POST ${server.url}/v2/models/${spec.name}/infer`,
         ]);
       }),
