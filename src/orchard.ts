@@ -1,5 +1,7 @@
 import { createBlobStore } from './artifacts/create-blob-store.js';
 import { ContentStore } from './artifacts/content-store.js';
+import type { BlobStore } from './artifacts/blob-store.js';
+import { EndpointService } from './serving/endpoint-service.js';
 import { AuthService } from './auth/auth-service.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { OrchardConfig } from './core/config.js';
@@ -31,6 +33,10 @@ export interface Platform {
   readonly config: OrchardConfig;
   readonly store: MetadataStore;
   readonly content: ContentStore;
+  /** The bare blob store under `content`, for files kept by path (the prediction log). */
+  readonly blobs: BlobStore;
+  /** Serving endpoints: specs, revisions, rollback. */
+  readonly endpoints: EndpointService;
   readonly tracking: TrackingService;
   readonly artifacts: ArtifactService;
   readonly auth: AuthService;
@@ -95,11 +101,13 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     isGone: isLocalProcessGone,
     endStaleWorker,
   });
+  const registry = new RegistryService(store, clock);
   return {
     pipelines,
     config,
     store,
     content,
+    blobs,
     clock,
     tracking,
     engine,
@@ -110,7 +118,8 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     auth: new AuthService(store, clock),
     datasets,
     derive: new DeriveService({ store, content, engine, datasets, runs, clock }),
-    registry: new RegistryService(store, clock),
+    registry,
+    endpoints: new EndpointService(store, { registry, tracking, content }, clock),
     modelCards: new ModelCardService(store, content, clock),
     monitoring: new MonitorService({
       store,

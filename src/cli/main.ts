@@ -11,6 +11,8 @@ import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerEndpointCommands } from './commands/endpoints.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerEvaluateCommand, registerTrainCommand } from './commands/train.js';
 import { registerTuneCommand } from './commands/tune.js';
@@ -53,6 +55,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerQuickstartCommand(program);
   registerServerCommand(program);
+  registerServeCommand(program);
+  registerEndpointCommands(program);
   registerDataCommands(program);
   registerExperimentCommands(program);
   registerRunCommands(program);

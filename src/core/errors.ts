@@ -19,6 +19,12 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'INTEGRITY_ERROR'
   | 'CONFIG_ERROR'
+  /** A bounded queue is full; retry after a moment (serving backpressure). */
+  | 'OVERLOADED'
+  /** The work did not finish within its time limit. */
+  | 'DEADLINE_EXCEEDED'
+  /** The service is starting or switching and cannot answer yet. */
+  | 'NOT_READY'
   | 'INTERNAL';
 
 /** One problem found while validating input; validation reports all of them at once. */

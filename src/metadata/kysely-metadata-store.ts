@@ -18,6 +18,8 @@ import { initialMigration } from './migrations/0001-initial.js';
 import { registryMigration } from './migrations/0002-registry.js';
 import { pipelinesMigration } from './migrations/0003-pipelines.js';
 import { monitoringMigration } from './migrations/0005-monitoring.js';
+import { servingMigration } from './migrations/0004-serving.js';
+import { KyselyEndpointRepository } from './kysely/endpoint-repository.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Append only: never edit one that has shipped. */
@@ -27,6 +29,7 @@ function migrationsFor(dialect: SqlDialectName): MigrationProvider {
       '0001-initial': initialMigration(dialect),
       '0002-registry': registryMigration(dialect),
       '0003-pipelines': pipelinesMigration(),
+      '0004-serving': servingMigration(dialect),
       '0005-monitoring': monitoringMigration(dialect),
     }),
   };
@@ -90,6 +93,9 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
   get monitors() {
     return this.#repositories().monitors;
+  }
+  get endpoints() {
+    return this.#repositories().endpoints;
   }
 
   init(): Promise<void> {
@@ -189,6 +195,7 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       pipelines: wrap(repos.pipelines),
       locks: wrap(repos.locks),
       monitors: wrap(repos.monitors),
+      endpoints: wrap(repos.endpoints),
     };
   }
 }
@@ -207,5 +214,6 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     pipelines: new KyselyPipelineRepository(db),
     locks: new KyselyLockRepository(db),
     monitors: new KyselyMonitorResultRepository(db),
+    endpoints: new KyselyEndpointRepository(db),
   };
 }

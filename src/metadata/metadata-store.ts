@@ -59,6 +59,43 @@ export interface MetadataRepositories {
   readonly locks: LockRepository;
   /** Monitor results per endpoint, a time series (src/metadata/monitor-repository.ts). */
   readonly monitors: MonitorResultRepository;
+  /** Serving endpoints and every revision of their specs. */
+  readonly endpoints: EndpointRepository;
+}
+
+/** A stored endpoint: its current spec (JSON, parsed by serving) and revision number. */
+export interface EndpointRecord {
+  readonly name: string;
+  readonly specJson: string;
+  readonly revision: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface EndpointRevisionRecord {
+  readonly name: string;
+  readonly revision: number;
+  readonly specJson: string;
+  readonly actor: string;
+  readonly createdAt: number;
+}
+
+/**
+ * Endpoints. Writes are meant to run inside `MetadataStore.transaction` with their audit event.
+ * Revisions are numbered from 1 per endpoint and never reused while the endpoint exists.
+ */
+export interface EndpointRepository {
+  /** Creates revision 1. Throws ALREADY_EXISTS when the name is taken. */
+  create(input: { name: string; specJson: string; actor: string; now: number }): Promise<EndpointRecord>;
+  get(name: string): Promise<EndpointRecord | undefined>;
+  /** Every endpoint, ordered by name. */
+  list(): Promise<EndpointRecord[]>;
+  /** Stores a new revision as the current spec; returns the record, or undefined when the endpoint does not exist. */
+  update(input: { name: string; specJson: string; actor: string; now: number }): Promise<EndpointRecord | undefined>;
+  /** Revisions, newest first. */
+  revisions(name: string, limit: number): Promise<EndpointRevisionRecord[]>;
+  /** Deletes the endpoint and its revisions; false when it did not exist. */
+  delete(name: string): Promise<boolean>;
 }
 
 export interface ExperimentSearch {

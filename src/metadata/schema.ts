@@ -25,6 +25,7 @@ export interface Database {
   model_approvals: ModelApprovalTable;
   model_cards: ModelCardTable;
   endpoints: EndpointTable;
+  endpoint_revisions: EndpointRevisionTable;
   events: EventTable;
   tokens: TokenTable;
   locks: LockTable;
@@ -181,6 +182,17 @@ export interface EndpointTable {
   spec_json: string;
   created_at: number;
   updated_at: number;
+  /** From 0004-serving on. */
+  revision: Generated<number>;
+}
+
+/** Every spec an endpoint has had (0004-serving). */
+export interface EndpointRevisionTable {
+  name: string;
+  revision: number;
+  spec_json: string;
+  actor: string;
+  created_at: number;
 }
 
 export interface EventTable {

@@ -22,3 +22,9 @@ export { step, command, type StepDefinition, type StepContext, type StepLog, typ
 export { types, type PortType, type JsonValue, type ParamValue } from '../pipelines/types.js';
 export { lintPipeline } from '../pipelines/lint.js';
 export * as steps from '../pipelines/steps/index.js';
+export type { EndpointsClient, EndpointInput } from './endpoints-client.js';
+export type { Endpoint, EndpointRevision } from '../serving/endpoint-service.js';
+export type { EndpointSpec, TrafficRoute } from '../serving/endpoint-spec.js';
+export type { EmbeddedModel, LoadModelOptions } from '../serving/embedded-model.js';
+export type { Predictions } from '../serving/served-model.js';
+export { predictionLogGlob } from '../serving/prediction-log-writer.js';

@@ -8,6 +8,8 @@ import { httpTransport } from './http-transport.js';
 import type { TrackingTransport } from './transport.js';
 import { embeddedDataClient, httpDataClient, type DataClient } from './data-client.js';
 import { embeddedModelsClient, httpModelsClient, type ModelsClient } from './models-client.js';
+import { embeddedEndpointsClient, httpEndpointsClient, type EndpointsClient } from './endpoints-client.js';
+import { loadEmbeddedModel, type EmbeddedModel, type LoadModelOptions } from '../serving/embedded-model.js';
 
 export interface StartRunOptions extends ActiveRunOptions {
   /** Experiment name (created when missing) or `{ id }`; default the `Default` experiment. */
@@ -37,11 +39,16 @@ export class Orchard {
   readonly data: DataClient;
   /** The model registry: register, aliases, approvals, model cards. */
   readonly models: ModelsClient;
+  /** Serving endpoints: specs, traffic splits, rollback. */
+  readonly endpoints: EndpointsClient;
+  readonly #platform: Platform | undefined;
 
-  private constructor(transport: TrackingTransport, data: DataClient, models: ModelsClient) {
+  private constructor(transport: TrackingTransport, data: DataClient, models: ModelsClient, endpoints: EndpointsClient, platform?: Platform) {
     this.#transport = transport;
     this.data = data;
     this.models = models;
+    this.endpoints = endpoints;
+    this.#platform = platform;
   }
 
   /** Connects as configured (environment, `<home>/config.json`, then `overrides`). */
@@ -49,18 +56,30 @@ export class Orchard {
     const config = loadConfig(process.env, process.cwd(), overrides);
     if (config.url) return Orchard.remote(config.url, config.token);
     const platform = await createOrchard(config);
-    return new Orchard(embeddedTransport(platform, { name: config.user }, true), embeddedDataClient(platform, { name: config.user }), embeddedModelsClient(platform, config.user));
+    return new Orchard(embeddedTransport(platform, { name: config.user }, true), embeddedDataClient(platform, { name: config.user }), embeddedModelsClient(platform, config.user), embeddedEndpointsClient(platform, config.user), platform);
   }
 
   /** Uses an already open platform in this process (servers, tests, pipelines). */
   static embedded(platform: Platform, actor = platform.config.user): Orchard {
-    return new Orchard(embeddedTransport(platform, { name: actor }, false), embeddedDataClient(platform, { name: actor }), embeddedModelsClient(platform, actor));
+    return new Orchard(embeddedTransport(platform, { name: actor }, false), embeddedDataClient(platform, { name: actor }), embeddedModelsClient(platform, actor), embeddedEndpointsClient(platform, actor), platform);
   }
 
   /** Talks to a server at `url`. */
   static remote(url: string, token?: string): Orchard {
     const base = url.replace(/\/+$/, '');
-    return new Orchard(httpTransport(base, token), httpDataClient(base, token), httpModelsClient(base, token));
+    return new Orchard(httpTransport(base, token), httpDataClient(base, token), httpModelsClient(base, token), httpEndpointsClient(base, token));
+  }
+
+  /**
+   * Loads a model into this process, with the server's validation and (optionally) micro-batching.
+   * @throws OrchardError NOT_FOUND, INTEGRITY_ERROR (corrupted artifact); CONFIG_ERROR for a remote client.
+   * @example
+   * const model = await orchard.loadModel('flights@champion');
+   * const { predictions, labels } = await model.predict([{ distance: 500, origin: 'SFO', destination: 'LAX' }]);
+   */
+  async loadModel(ref: string, options: LoadModelOptions = {}): Promise<EmbeddedModel> {
+    if (!this.#platform) throw new OrchardError('CONFIG_ERROR', `loadModel('${ref}') loads the model's artifact from the stores in this process; this client talks to ${this.target}. Unset ORCHARD_URL (or use Orchard.embedded) to load models, or send rows to an endpoint of that server.`);
+    return loadEmbeddedModel(this.#platform, ref, options);
   }
 
   /** Where this client sends its calls. */

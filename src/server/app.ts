@@ -12,6 +12,9 @@ import { mlflowRegistryRoutes } from './routes/mlflow-registry.js';
 import { mlflowTrackingRoutes } from './routes/mlflow-tracking.js';
 import { orchardRoutes } from './routes/orchard-api.js';
 import { registryRoutes } from './routes/registry-api.js';
+import { endpointRoutes } from './routes/endpoints-api.js';
+import { inferenceRoutes } from './routes/inference-api.js';
+import type { ServingHub } from '../serving/serving-hub.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,6 +36,8 @@ export interface ServerOptions {
    * needs a token even if none is configured yet (then nothing gets in).
    */
   readonly loopbackOnly?: boolean;
+  /** Endpoints to serve predictions for (prediction, health, readiness and metrics routes); none when absent. */
+  readonly serving?: ServingHub;
 }
 
 /**
@@ -92,6 +97,15 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   await app.register(orchardRoutes(platform), { prefix: '/api/v1' });
   await app.register(dataRoutes(platform), { prefix: '/api/v1' });
   await app.register(registryRoutes(platform), { prefix: '/api/v1' });
+  await app.register(endpointRoutes(platform), { prefix: '/api/v1' });
+  const hub = options.serving;
+  if (hub) {
+    await app.register(inferenceRoutes(hub));
+    // A promote through this server reaches the endpoints now, not at the next poll.
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.method !== 'GET' && reply.statusCode < 300 && /\/(models|registered-models|model-versions)\b/.test(request.url)) void hub.refresh();
+    });
+  }
   for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
     await app.register(mlflowTrackingRoutes(platform), { prefix });
     await app.register(mlflowRegistryRoutes(platform), { prefix });

@@ -17,6 +17,9 @@ const STATUS: Record<ErrorCode, number> = {
   STORE_UNAVAILABLE: 503,
   INTEGRITY_ERROR: 500,
   CONFIG_ERROR: 500,
+  OVERLOADED: 429,
+  DEADLINE_EXCEEDED: 504,
+  NOT_READY: 503,
   INTERNAL: 500,
 };
 
@@ -35,6 +38,9 @@ const MLFLOW_CODE: Record<ErrorCode, string> = {
   STORE_UNAVAILABLE: 'TEMPORARILY_UNAVAILABLE',
   INTEGRITY_ERROR: 'INTERNAL_ERROR',
   CONFIG_ERROR: 'INTERNAL_ERROR',
+  OVERLOADED: 'REQUEST_LIMIT_EXCEEDED',
+  DEADLINE_EXCEEDED: 'TEMPORARILY_UNAVAILABLE',
+  NOT_READY: 'TEMPORARILY_UNAVAILABLE',
   INTERNAL: 'INTERNAL_ERROR',
 };
 
@@ -72,7 +78,8 @@ export function createErrorHandler(limitBytes: number, logger: Logger) {
     // MLflow answers 400 for RESOURCE_ALREADY_EXISTS; its clients expect that.
     const status = mlflow && err.code === 'ALREADY_EXISTS' ? 400 : STATUS[err.code];
     if (status >= 500) logger.error(`${request.method} ${request.url} failed: ${err.message}`, { code: err.code, cause: String((err.cause as Error | undefined)?.stack ?? err.cause ?? '') });
-    if (err.code === 'STORE_BUSY') reply.header('Retry-After', '1');
+    if (err.code === 'STORE_BUSY' || err.code === 'NOT_READY') reply.header('Retry-After', '1');
+    if (err.code === 'OVERLOADED') reply.header('Retry-After', String(err.details.retryAfterSeconds ?? 1));
     if (reply.sent || reply.raw.headersSent) {
       // A streamed download failed midway: cut the connection so the client sees a broken transfer, not a short file.
       reply.raw.destroy(err);

@@ -3,6 +3,7 @@ import { OrchardError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Platform } from '../orchard.js';
 import { buildServer } from './app.js';
+import type { ServingHub } from '../serving/serving-hub.js';
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -19,7 +20,7 @@ export interface RunningServer {
  * Starts the HTTP server. Without API tokens it only listens on loopback: binding
  * elsewhere requires auth, so nobody on the network can write unannounced.
  */
-export async function startServer(platform: Platform, options: { host: string; port: number; logger: Logger }): Promise<RunningServer> {
+export async function startServer(platform: Platform, options: { host: string; port: number; logger: Logger; serving?: ServingHub }): Promise<RunningServer> {
   const loopbackOnly = isLoopback(options.host);
   if (!loopbackOnly && (await platform.auth.activeTokenCount()) === 0) {
     throw new OrchardError(
@@ -27,7 +28,7 @@ export async function startServer(platform: Platform, options: { host: string; p
       `Refusing to listen on ${options.host} without API tokens: anyone who can reach it could read and write. Create one with \`orchard token create --role admin\`, or listen on 127.0.0.1.`,
     );
   }
-  const app = await buildServer(platform, { logger: options.logger, loopbackOnly });
+  const app = await buildServer(platform, { logger: options.logger, loopbackOnly, ...(options.serving ? { serving: options.serving } : {}) });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (cause) {

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BlobStore } from '../artifacts/blob-store.js';
+import { OrchardError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { DataEngine } from '../data/duckdb-engine.js';
+import type { ColumnKind } from '../data/types.js';
+import type { InputSignature } from './input-validation.js';
+import { predictionLogDay, predictionLogPrefix, type PredictionRecord } from './prediction-log-schema.js';
+
+export interface PredictionLogOptions {
+  /** Rows that make a file: reaching it starts a flush. */
+  readonly flushRows: number;
+  /** Longest time a logged row waits in memory before its flush. */
+  readonly flushIntervalMs: number;
+  /** Most rows held in memory (including a flush in progress); past it `accepting` is false. */
+  readonly maxBufferedRows: number;
+}
+
+export const DEFAULT_LOG_OPTIONS: PredictionLogOptions = Object.freeze({ flushRows: 20_000, flushIntervalMs: 5_000, maxBufferedRows: 200_000 });
+
+interface Group {
+  readonly endpoint: string;
+  readonly day: string;
+  readonly features: InputSignature;
+  readonly records: PredictionRecord[];
+}
+
+/**
+ * The prediction log's writer: records are buffered in memory (bounded by `maxBufferedRows`)
+ * and written to Parquet in the blob store (layout and columns in prediction-log-schema.ts)
+ * when `flushRows` are waiting, every `flushIntervalMs`, and on `close()`. A file holds one
+ * endpoint, one UTC day and one feature layout (a new model version may have other inputs).
+ * DuckDB writes each file from a temporary NDJSON file with the columns typed explicitly; the
+ * blob store puts it whole (temp file, rename), so readers never see half a file. A failed write
+ * keeps its records for the next flush: nothing acknowledged is dropped.
+ */
+export class PredictionLogWriter {
+  readonly #blobs: BlobStore;
+  readonly #engine: DataEngine;
+  readonly #options: PredictionLogOptions;
+  readonly #logger: Logger | undefined;
+  #groups = new Map<string, Group>();
+  #buffered = 0;
+  #flushing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #dayNumber = Number.NaN;
+  #day = '';
+  /** Rows written to Parquet so far, for metrics. */
+  written = 0;
+
+  constructor(deps: { blobs: BlobStore; engine: DataEngine; logger?: Logger }, options: PredictionLogOptions = DEFAULT_LOG_OPTIONS) {
+    this.#blobs = deps.blobs;
+    this.#engine = deps.engine;
+    this.#options = options;
+    this.#logger = deps.logger;
+  }
+
+  /** Whether there is room for more rows; when false, callers should refuse work (backpressure). */
+  get accepting(): boolean {
+    return !this.#closed && this.#buffered < this.#options.maxBufferedRows;
+  }
+
+  /** Rows held in memory, written or not. */
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  /** Adds records whose features follow `features`. Synchronous: once it returns, a flush will write them. */
+  append(records: readonly PredictionRecord[], features: InputSignature): void {
+    if (this.#closed) throw new OrchardError('NOT_READY', 'The prediction log is closed; the server is shutting down.');
+    if (records.length === 0) return;
+    const layout = features.map((f) => `${f.name}:${f.kind}`).join(',');
+    for (const r of records) {
+      // One date string per UTC day, not one per record (toISOString is costly at thousands of rows a second).
+      const dayNumber = Math.floor(r.ts / 86_400_000);
+      if (dayNumber !== this.#dayNumber) [this.#dayNumber, this.#day] = [dayNumber, predictionLogDay(r.ts)];
+      const day = this.#day;
+      const key = `${r.endpoint}\u0000${day}\u0000${layout}`;
+      let g = this.#groups.get(key);
+      if (!g) this.#groups.set(key, (g = { endpoint: r.endpoint, day, features, records: [] }));
+      g.records.push(r);
+    }
+    this.#buffered += records.length;
+    if (this.#pendingRows() >= this.#options.flushRows) void this.flush();
+    else this.#timer ??= setTimeout(() => void this.flush(), this.#options.flushIntervalMs);
+  }
+
+  /** Writes every buffered record; resolves once they are in the blob store. */
+  async flush(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#flushing) await this.#flushing;
+    if (this.#groups.size === 0) return;
+    const groups = [...this.#groups.values()];
+    this.#groups = new Map();
+    this.#flushing = this.#write(groups).finally(() => (this.#flushing = undefined));
+    await this.#flushing;
+  }
+
+  /** Flushes and refuses further records. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+  }
+
+  #pendingRows(): number {
+    let n = 0;
+    for (const g of this.#groups.values()) n += g.records.length;
+    return n;
+  }
+
+  async #write(groups: Group[]): Promise<void> {
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
+      try {
+        await this.#writeGroup(g);
+        this.#buffered -= g.records.length;
+        this.written += g.records.length;
+      } catch (error) {
+        // Put back what was not written, so the next flush tries again and nothing is lost.
+        for (const rest of groups.slice(i)) {
+          const key = `${rest.endpoint}\u0000${rest.day}\u0000${rest.features.map((f) => `${f.name}:${f.kind}`).join(',')}`;
+          const g2 = this.#groups.get(key);
+          if (g2) g2.records.unshift(...rest.records);
+          else this.#groups.set(key, rest);
+        }
+        this.#logger?.error(`Writing the prediction log failed; ${this.#buffered} rows stay buffered for the next flush: ${(error as Error).message}`);
+        this.#timer ??= setTimeout(() => void this.flush(), this.#options.flushIntervalMs);
+        throw error;
+      }
+    }
+  }
+
+  async #writeGroup(g: Group): Promise<void> {
+    const dir = join(this.#engine.tempDir, 'prediction-log');
+    await mkdir(dir, { recursive: true });
+    const id = randomUUID();
+    const jsonPath = join(dir, `${id}.ndjson`);
+    const parquetPath = join(dir, `${id}.parquet`);
+    try {
+      await writeFile(jsonPath, g.records.map((r) => JSON.stringify(toJson(r, g.features))).join('\n') + '\n');
+      const struct = g.features.length ? `STRUCT(${g.features.map((f) => `${quote(f.name)} ${sqlType(f.kind)}`).join(', ')})` : 'JSON';
+      const columns = `{request_id: 'VARCHAR', ts: 'TIMESTAMP', endpoint: 'VARCHAR', model: 'VARCHAR', version: 'INTEGER', digest: 'VARCHAR', shadow: 'BOOLEAN', prediction: 'DOUBLE', label: 'VARCHAR', probabilities: 'DOUBLE[]', latency_ms: 'DOUBLE', features: ${literal(struct)}}`;
+      await this.#engine.withConnection(async (c) => {
+        await c.run(`COPY (SELECT * FROM read_json(${literal(jsonPath)}, format = 'newline_delimited', columns = ${columns}, timestampformat = '%Y-%m-%dT%H:%M:%S.%gZ')) TO ${literal(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`);
+      });
+      const first = g.records.reduce((m, r) => Math.min(m, r.ts), Infinity);
+      await this.#blobs.put(`${predictionLogPrefix(g.endpoint)}/${g.day}/${first}-${id}.parquet`, await readFile(parquetPath));
+    } finally {
+      await rm(jsonPath, { force: true });
+      await rm(parquetPath, { force: true });
+    }
+  }
+}
+
+function toJson(r: PredictionRecord, features: InputSignature): Record<string, unknown> {
+  const f: Record<string, unknown> = {};
+  for (const c of features) {
+    const v = r.features[c.name];
+    f[c.name] = v === null || v === undefined ? null : c.kind === 'datetime' ? new Date(v as number).toISOString() : v;
+  }
+  return {
+    request_id: r.requestId,
+    ts: new Date(r.ts).toISOString(),
+    endpoint: r.endpoint,
+    model: r.model,
+    version: r.version,
+    digest: r.digest,
+    shadow: r.shadow,
+    prediction: Number.isFinite(r.prediction) ? r.prediction : null,
+    label: r.label,
+    probabilities: r.probabilities,
+    latency_ms: r.latencyMs,
+    features: f,
+  };
+}
+
+function sqlType(kind: ColumnKind): string {
+  switch (kind) {
+    case 'numeric':
+    case 'integer':
+      return 'DOUBLE';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'datetime':
+      return 'TIMESTAMP';
+    default:
+      return 'VARCHAR';
+  }
+}
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/**
+ * The glob that reads an endpoint's whole log with DuckDB
+ * (`SELECT … FROM read_parquet('<glob>', union_by_name = true)`), for a file: artifact store.
+ * @throws OrchardError STORE_UNAVAILABLE when the blob store has no local files (S3).
+ */
+export function predictionLogGlob(blobs: BlobStore, endpoint: string): string {
+  if (!blobs.localPath) throw new OrchardError('STORE_UNAVAILABLE', `The artifact store at ${blobs.location} has no local files; read the prediction log of '${endpoint}' through the blob store's own URLs.`);
+  return join(blobs.location, predictionLogPrefix(endpoint), '*', '*.parquet');
+}
