@@ -12,6 +12,7 @@ import { KyselyRunRepository } from './kysely/run-repository.js';
 import { KyselyTokenRepository } from './kysely/token-repository.js';
 import { KyselyLockRepository } from './kysely/lock-repository.js';
 import { KyselyPipelineRepository } from './kysely/pipeline-repository.js';
+import { KyselyEndpointRepository } from './kysely/endpoint-repository.js';
 import type { MetadataRepositories, MetadataStore } from './metadata-store.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { registryMigration } from './migrations/0002-registry.js';
@@ -84,6 +85,9 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
   get locks() {
     return this.#repositories().locks;
+  }
+  get endpoints() {
+    return this.#repositories().endpoints;
   }
 
   init(): Promise<void> {
@@ -180,6 +184,7 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       registry: wrap(repos.registry),
       pipelines: wrap(repos.pipelines),
       locks: wrap(repos.locks),
+      endpoints: wrap(repos.endpoints),
     };
   }
 }
@@ -197,5 +202,6 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     registry: new KyselyRegistryRepository(db, dialect),
     pipelines: new KyselyPipelineRepository(db),
     locks: new KyselyLockRepository(db),
+    endpoints: new KyselyEndpointRepository(db),
   };
 }

@@ -56,6 +56,25 @@ export interface MetadataRepositories {
   readonly registry: RegistryRepository;
   readonly pipelines: PipelineRepository;
   readonly locks: LockRepository;
+  /** Serving endpoints' specs (the pipeline `deploy` step writes the desired model; serving reads it). */
+  readonly endpoints: EndpointRepository;
+}
+
+/** A stored endpoint: its current spec as JSON, parsed by serving. */
+export interface EndpointRecord {
+  readonly name: string;
+  readonly specJson: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** Endpoints. Writes are meant to run inside `MetadataStore.transaction` with their audit event. */
+export interface EndpointRepository {
+  /** Throws ALREADY_EXISTS when the name is taken. */
+  create(input: { name: string; specJson: string; actor: string; now: number }): Promise<EndpointRecord>;
+  get(name: string): Promise<EndpointRecord | undefined>;
+  /** Replaces the spec; returns the record, or undefined when the endpoint does not exist. */
+  update(input: { name: string; specJson: string; actor: string; now: number }): Promise<EndpointRecord | undefined>;
 }
 
 export interface ExperimentSearch {
