@@ -67,10 +67,12 @@ export const extract = step({
   description: 'Extract a file, sample, table or query into a dataset version',
   outputs: { version: types.string, rows: types.number },
   params: { dataset: '', source: '', format: '', table: '', query: '', where: '', column: '', from: '', until: '', sample: 0, seed: 0 },
-  run: async ({ params, actor, log, orchard }) => {
+  run: async ({ params, actor, log, orchard, sourceDir }) => {
     const missing = [params.dataset === '' ? "dataset: 'flights'" : '', params.source === '' ? "source: 'data/flights.parquet'" : ''].filter(Boolean);
     if (missing.length > 0) throw new OrchardError('INVALID_ARGUMENT', `The extract step needs ${missing.join(' and ')} in its params.`);
     const platform = await orchard();
+    // Relative paths start at the pipeline file's folder, as for local inputs and commands.
+    const cwd = sourceDir ?? process.cwd();
     const filter: ExtractFilter = { where: params.where, column: params.column, from: params.from, until: params.until, sample: params.sample, seed: params.seed };
     const database = /^(sqlite:|postgres(ql)?:\/\/)/.test(params.source);
     const location = params.source.startsWith(SAMPLE_PREFIX) ? sampleDataPath(`${params.source.slice(SAMPLE_PREFIX.length)}.parquet`) : params.source;
@@ -78,9 +80,9 @@ export const extract = step({
     let result;
     if (database || keepsEverything(filter)) {
       if (database && !keepsEverything(filter)) throw invalidArgument(`where, from/until and sample apply to file sources; for ${params.source} put the condition in query: 'select … where …'.`);
-      result = await platform.datasets.ingest(actor, { name: params.dataset, source: location, format: params.format || undefined, cwd: process.cwd(), ...tableOrQuery, label: database ? undefined : `extract:${params.source}` });
+      result = await platform.datasets.ingest(actor, { name: params.dataset, source: location, format: params.format || undefined, cwd, ...tableOrQuery, label: database ? undefined : `extract:${params.source}` });
     } else {
-      const source = fileSource(location, process.cwd(), { format: params.format || undefined });
+      const source = fileSource(location, cwd, { format: params.format || undefined });
       const file = join(platform.engine.tempDir, `extract-${randomBytes(8).toString('hex')}.parquet`);
       try {
         await platform.engine.withConnection(async (c) => {
@@ -89,7 +91,7 @@ export const extract = step({
           await c.run(`copy (${extractQuery(table, columns, filter)}) to ${literal(file)} (format parquet, compression zstd)`);
         });
         const label = `extract:${params.source}?${new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== '' && v !== 0).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
-        result = await platform.datasets.ingest(actor, { name: params.dataset, source: file, format: 'parquet', cwd: process.cwd(), label });
+        result = await platform.datasets.ingest(actor, { name: params.dataset, source: file, format: 'parquet', cwd, label });
       } finally {
         await rm(file, { force: true });
       }
