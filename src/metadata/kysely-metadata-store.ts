@@ -13,13 +13,13 @@ import { KyselyRunRepository } from './kysely/run-repository.js';
 import { KyselyTokenRepository } from './kysely/token-repository.js';
 import { KyselyLockRepository } from './kysely/lock-repository.js';
 import { KyselyPipelineRepository } from './kysely/pipeline-repository.js';
+import { KyselyEndpointRepository } from './kysely/endpoint-repository.js';
 import type { MetadataRepositories, MetadataStore } from './metadata-store.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { registryMigration } from './migrations/0002-registry.js';
 import { pipelinesMigration } from './migrations/0003-pipelines.js';
 import { monitoringMigration } from './migrations/0005-monitoring.js';
 import { servingMigration } from './migrations/0004-serving.js';
-import { KyselyEndpointRepository } from './kysely/endpoint-repository.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Append only: never edit one that has shipped. */

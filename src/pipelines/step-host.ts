@@ -119,6 +119,7 @@ async function runFunction(task: StepTask, def: AnyStep, dir: string, workDir: s
     pipelineRunId: task.pipelineRunId,
     runId: task.stepRunId,
     workDir,
+    sourceDir: task.sourceDir,
     actor: { name: task.actor },
     orchard: () => deps.platform(),
     log: {

@@ -47,6 +47,8 @@ export interface StepContext<I extends Ports = Ports, O extends Ports = Ports, P
   readonly runId: string;
   /** A scratch folder of this attempt, removed afterwards. */
   readonly workDir: string;
+  /** The pipeline file's folder, where relative paths start; null when a pushed version runs without its source tree. */
+  readonly sourceDir: string | null;
   /** Who started the pipeline run, for audit records of what the step writes. */
   readonly actor: Actor;
   /** The Orchard platform (stores and services), opened on first use in this worker. */

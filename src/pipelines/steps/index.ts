@@ -1,6 +1,11 @@
 /**
  * Orchard's ready-made steps, composable in user pipelines: `import { steps } from 'orchard'`.
- * The standard steps of the seed's stages (profile, validate, split, train, evaluate,
- * gate, register, promote) join these as the model registry lands (issue 5).
+ * The seed's stages: extract (or ingest a local file), profile, validate, split, transform,
+ * train, tune, evaluate, gate, register, promote and deploy (docs/CONCEPTS.md, "Standard steps").
  */
 export { datasetFile, ingest } from './dataset-steps.js';
+export { extract } from './extract-step.js';
+export { profile, split, transform, validate } from './prepare-steps.js';
+export { evaluate, train, tune } from './model-steps.js';
+export { gate } from './gate-step.js';
+export { deploy, promote, register } from './release-steps.js';
