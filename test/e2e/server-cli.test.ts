@@ -259,11 +259,11 @@ describe('orchard token', () => {
   });
 });
 
-describe('orchard quickstart', () => {
+describe('orchard quickstart --tracking', () => {
   it('runs in a fresh folder, exits 0 and prints Done', async () => {
     const dir = tempDir('orchard-quickstart-');
     try {
-      const result = await orchard(['quickstart'], userEnv(), dir.path);
+      const result = await orchard(['quickstart', '--tracking'], userEnv(), dir.path);
       expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(0);
       expect(result.stdout).toMatch(/^Done in /m);
       expect(result.stdout).toMatch(/\[5\/5\]/);
@@ -283,13 +283,13 @@ describe('orchard quickstart', () => {
       expect(created.code, created.stderr).toBe(0);
       const secret = (JSON.parse(created.stdout) as { secret: string }).secret;
 
-      const refused = await orchard(['quickstart'], env, undefined, 15_000);
+      const refused = await orchard(['quickstart', '--tracking'], env, undefined, 15_000);
       expect(refused.signal, 'quickstart hung after its error and had to be killed').toBeNull();
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('requires an API token');
       expect(refused.stdout).not.toContain('Done');
 
-      const withToken = await orchard(['quickstart'], { ...env, ORCHARD_TOKEN: secret }, undefined, 15_000);
+      const withToken = await orchard(['quickstart', '--tracking'], { ...env, ORCHARD_TOKEN: secret }, undefined, 15_000);
       expect(withToken.code, `stdout:\n${withToken.stdout}\nstderr:\n${withToken.stderr}`).toBe(0);
       expect(withToken.stdout).toMatch(/^Done in /m);
     } finally {

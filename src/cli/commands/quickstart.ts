@@ -5,23 +5,29 @@ import { Orchard } from '../../sdk/orchard-client.js';
 import { startServer } from '../../server/start-server.js';
 import { duration, num, table } from '../format.js';
 import { withContext } from '../main.js';
+import { runLoopQuickstart } from './quickstart-loop.js';
 
 const LEARNING_RATES = [0.003, 0.01, 0.03, 0.1];
 const EPOCHS = 200;
 
 /**
- * The quickstart as far as Orchard goes today: start the server on the embedded
- * stores, run a tracked learning-rate sweep through the SDK, search the runs,
- * read a metric history back through the MLflow-compatible API, and say what happened.
+ * `orchard quickstart`: the closed loop (quickstart-loop.ts). With `--tracking`, the
+ * tracking demo: start the server on the embedded stores, run a tracked
+ * learning-rate sweep through the SDK, search the runs, read a metric history
+ * back through the MLflow-compatible API, and say what happened.
  */
 export function registerQuickstartCommand(program: Command): void {
   program
     .command('quickstart')
-    .description('Run the end-to-end demo on the embedded stores and print what it did')
+    .description('Run the closed loop on flights-3m on the embedded stores (train, serve, replay, monitor, retrain, promote) and print what happened')
     .option('--serve', 'keep the server running afterwards')
     .option('-p, --port <port>', 'server port (default: any free port)', '0')
+    .option('--train-rows <n>', 'January–February flights to train on (default 400000)')
+    .option('--replay-rows <n>', 'flights replayed through the endpoint per month (default 20000)')
+    .option('--tracking', 'instead, the tracking demo: a learning-rate sweep through the SDK and the MLflow-compatible API')
     .action(
-      withContext(async (ctx, opts: { serve?: boolean; port: string }) => {
+      withContext(async (ctx, opts: { serve?: boolean; port: string; trainRows?: string; replayRows?: string; tracking?: boolean }) => {
+        if (!opts.tracking) return runLoopQuickstart(ctx, opts);
         const began = Date.now();
         const step = (n: number, text: string) => ctx.out(`[${n}/5] ${text}`);
         ctx.out('Orchard quickstart: tracking server, SDK, MLflow-compatible API, artifacts and audit log.\n');
