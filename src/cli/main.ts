@@ -6,6 +6,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerModelCommands } from './commands/models.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerServerCommand } from './commands/server.js';
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   registerExportCommand(program);
   registerTuneCommand(program);
   registerModelCommands(program);
+  registerPredictCommand(program);
   registerTokenCommands(program);
   return program;
 }

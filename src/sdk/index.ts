@@ -17,3 +17,4 @@ export { registerLearner, learnerNames, type Learner, type Task, type TrainingDa
 export { loadLearnerPlugin, loadLearnerPlugins, type LoadedPlugin } from '../learn/learner-plugins.js';
 export type { ModelsClient, ModelSettings, RegisterOptions, SearchOptions } from './models-client.js';
 export type { RegisteredModel, ModelVersion, ModelAlias, ModelCard, ApprovalRecord, ApprovalState, ModelVersionStatus } from '../registry/types.js';
+export type { PredictBatchInput, PredictBatchResult } from '../serving/batch-scoring.js';
