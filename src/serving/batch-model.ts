@@ -20,6 +20,8 @@ export interface BatchModel {
   /** For the run: the reference as given, and what it resolved to (`flights@3`, a run id, or the ONNX file). */
   readonly ref: string;
   readonly resolved: string;
+  /** The artifact as JSON, when worker threads may load it (built-in learners); null otherwise. */
+  readonly artifactJson: string | null;
   /** The lineage node of the model: its artifact, or the ONNX file. */
   readonly node: { readonly kind: 'model_artifact' | 'source'; readonly id: string };
 }
@@ -42,6 +44,7 @@ export async function batchModelOfRef(deps: ModelRefDeps, ref: string): Promise<
     classes: a.classes ?? null,
     ref,
     resolved: resolved.version ? `${resolved.version.name}@${resolved.version.version}` : (a.training.runId ?? resolved.digest),
+    artifactJson: a.plugin ? null : JSON.stringify(a),
     node: { kind: 'model_artifact', id: resolved.digest },
   };
 }
@@ -79,6 +82,7 @@ export async function batchModelOfOnnx(file: string, cwd: string): Promise<Batch
     classes: classes ? (JSON.parse(classes) as string[]) : null,
     ref: path,
     resolved: `file:${path}`,
+    artifactJson: null,
     node: { kind: 'source', id: `file:${path}` },
   };
 }

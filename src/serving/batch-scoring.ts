@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ContentStore } from '../artifacts/content-store.js';
 import type { Clock } from '../core/clock.js';
@@ -16,6 +17,7 @@ import type { Actor, TrackingService } from '../tracking/tracking-service.js';
 import { countRows, firstLine, inputColumns, resolveBatchInput, type BatchInput } from './batch-input.js';
 import { batchModelOfOnnx, batchModelOfRef, type BatchModel } from './batch-model.js';
 import { parseBatchOutput, publishFile, tempBeside, type BatchOutput } from './batch-output.js';
+import { startChunkWorkers, type ChunkWorkers } from './batch-workers.js';
 import { OUTPUT_COLUMNS, featureSql, outputSql, scoreIntoTable } from './batch-stream.js';
 
 export interface PredictBatchInput {
@@ -31,6 +33,11 @@ export interface PredictBatchInput {
   readonly columns?: readonly string[];
   /** Rows predicted at a time; default 65,536. */
   readonly chunkRows?: number;
+  /**
+   * Worker threads predicting chunks (built-in learners): 0 predicts on the calling thread.
+   * Default: up to 2 (the cores) when the input has at least 100,000 rows or its size is unknown.
+   */
+  readonly threads?: number;
   /** Overwrite an existing output file. */
   readonly force?: boolean;
   /** Where relative paths start; default the process's working folder. */
@@ -58,6 +65,8 @@ export interface BatchProgress {
 export const PREDICT_EXPERIMENT = 'predict';
 export const DEFAULT_CHUNK_ROWS = 65_536;
 const MAX_CHUNK_ROWS = 4_194_304;
+/** Below this many rows, starting worker threads costs more than it saves. */
+const THREADED_MIN_ROWS = 100_000;
 
 export interface BatchScoringDeps {
   readonly store: MetadataStore;
@@ -103,7 +112,15 @@ export class BatchScoringService {
           const available = await inputColumns(read, input);
           const keep = checkColumns(model, input, available, request.columns);
           const total = await countRows(read, input);
-          return this.#score(actor, { model, input, output, keep, chunkRows, total, read, write }, progress, clock.now());
+          const threads = request.threads ?? (total === null || total >= THREADED_MIN_ROWS ? Math.min(2, availableParallelism()) : 0);
+          if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw invalidArgument(`threads must be a whole number from 0 to 64, got ${threads}.`, { threads });
+          const started = clock.now();
+          const workers = threads > 0 && model.artifactJson !== null ? await startChunkWorkers(model.artifactJson, threads) : undefined;
+          try {
+            return await this.#score(actor, { model, input, output, keep, chunkRows, total, read, write, workers }, progress, started);
+          } finally {
+            await workers?.close();
+          }
         }),
       );
     } finally {
@@ -113,7 +130,7 @@ export class BatchScoringService {
 
   async #score(
     actor: Actor,
-    job: { model: BatchModel; input: BatchInput; output: BatchOutput; keep: string[]; chunkRows: number; total: number | null; read: Parameters<typeof scoreIntoTable>[0]; write: Parameters<typeof scoreIntoTable>[1] },
+    job: { model: BatchModel; input: BatchInput; output: BatchOutput; keep: string[]; chunkRows: number; total: number | null; workers: ChunkWorkers | undefined; read: Parameters<typeof scoreIntoTable>[0]; write: Parameters<typeof scoreIntoTable>[1] },
     progress: (p: BatchProgress) => void,
     started: number,
   ): Promise<PredictBatchResult> {
@@ -133,13 +150,14 @@ export class BatchScoringService {
           { key: 'input', value: input.label },
           { key: 'output', value: outputLabel },
           { key: 'chunk_rows', value: String(job.chunkRows) },
+          { key: 'threads', value: String(job.workers?.size ?? 0) },
         ],
       });
       const report = (rows: number) => progress({ rows, total: job.total, seconds: (clock.now() - started) / 1000 });
       report(0);
       let scored: { rows: number; width: number };
       try {
-        scored = await scoreIntoTable(job.read, job.write, featureSql(model, input.table), model, table, job.chunkRows, report);
+        scored = await scoreIntoTable(job.read, job.write, featureSql(model, input.table), model, table, job.chunkRows, report, job.workers);
         const format = output.kind === 'file' && output.format === 'csv' ? '(format csv, header true)' : '(format parquet, compression zstd)';
         await job.write.run(`copy (${outputSql(model, table, input.table, keep, scored.width)}) to ${literal(temp)} ${format}`);
       } catch (cause) {

@@ -2,6 +2,7 @@ import { DOUBLE, DuckDBDataChunk, type DuckDBConnection, type DuckDBDoubleVector
 import { ident, literal } from '../data/duckdb-engine.js';
 import { chainSql } from '../data/transform.js';
 import type { BatchModel } from './batch-model.js';
+import type { ChunkWorkers } from './batch-workers.js';
 
 /** The names batch scoring adds to the kept input columns. */
 export const OUTPUT_COLUMNS = ['prediction', 'label', 'probabilities'] as const;
@@ -38,9 +39,14 @@ export async function scoreIntoTable(
   table: string,
   chunkRows: number,
   onChunk: (rows: number) => void,
+  workers?: ChunkWorkers,
 ): Promise<{ rows: number; width: number }> {
   const F = model.features.length;
-  const buffers = model.features.map(() => new Float64Array(chunkRows));
+  const fresh = () => model.features.map(() => new Float64Array(chunkRows));
+  let buffers = fresh();
+  // With workers, chunks are predicted while the next ones are read: up to one per worker in flight, appended in order.
+  const depth = workers?.size ?? 1;
+  const pending: { predictions: Promise<Float64Array>; n: number }[] = [];
   let appender: Awaited<ReturnType<DuckDBConnection['createAppender']>> | undefined;
   let out: DuckDBDataChunk | undefined;
   let width = model.predictor.width;
@@ -55,13 +61,30 @@ export async function scoreIntoTable(
     out = DuckDBDataChunk.create(Array.from({ length: model.output === 'probabilities' ? K + 1 : 1 }, () => DOUBLE), VECTOR_SIZE);
   };
 
-  const flush = async () => {
-    const predictions = await model.predictor.predictFeatures(buffers.map((b) => b.subarray(0, fill)));
-    if (!appender) await open(model.output === 'probabilities' ? Math.max(1, Math.round(predictions.length / Math.max(1, fill))) : 1);
-    appendPredictions(appender!, out!, predictions, fill, model.output === 'probabilities' ? width : 0);
-    rows += fill;
-    fill = 0;
+  const append = async (predictions: Float64Array, n: number) => {
+    if (!appender) await open(model.output === 'probabilities' ? Math.max(1, Math.round(predictions.length / Math.max(1, n))) : 1);
+    appendPredictions(appender!, out!, predictions, n, model.output === 'probabilities' ? width : 0);
+    rows += n;
     onChunk(rows);
+  };
+  const drain = async (keep: number) => {
+    while (pending.length > keep) {
+      const { predictions, n } = pending.shift()!;
+      await append(await predictions, n);
+    }
+  };
+  const flush = async () => {
+    const features = buffers.map((b) => b.subarray(0, fill));
+    if (workers) {
+      // The buffers move to the worker; the next chunk fills new ones.
+      const predictions = workers.predict(features);
+      // Awaited in order by drain; a failure while an earlier chunk is awaited must not go unhandled.
+      predictions.catch(() => {});
+      pending.push({ predictions, n: fill });
+      buffers = fresh();
+      await drain(depth - 1);
+    } else await append(await model.predictor.predictFeatures(features), fill);
+    fill = 0;
   };
 
   const result = await read.stream(sql);
@@ -84,6 +107,7 @@ export async function scoreIntoTable(
     }
   }
   if (fill > 0) await flush();
+  await drain(0);
   if (!appender) await open(Math.max(1, width));
   appender!.closeSync();
   return { rows, width };

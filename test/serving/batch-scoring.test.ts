@@ -53,11 +53,13 @@ describe('batch scoring', () => {
 
   const readOutput = (file: string) => s.platform.engine.withConnection((c) => queryRows(c, `select * from read_parquet(${literal(file)})`));
 
-  for (const key of ['gbdt', 'linear', 'logistic', 'multiclass'] as const) {
-    it(`streams several chunks whose predictions equal loadModel(…).predict on the same rows: ${key}`, async () => {
+  const variants = [['gbdt', 0], ['gbdt', 2], ['linear', 0], ['logistic', 2], ['multiclass', 0], ['multiclass', 2]] as const;
+  for (const [key, threads] of variants) {
+    it(`streams several chunks whose predictions equal loadModel(…).predict on the same rows: ${key}, ${threads} worker threads`, { timeout: 60_000 }, async () => {
       const { runId, artifact } = models[key]!;
-      const file = join(s.home, `${key}.parquet`);
-      const r = await batch.predict(actor, { model: runId, input: 'shops@1', output: file, chunkRows: 700, cwd: s.home });
+      const file = join(s.home, `${key}-${threads}.parquet`);
+      const r = await batch.predict(actor, { model: runId, input: 'shops@1', output: file, chunkRows: 700, threads, cwd: s.home });
+      expect(Number((await s.platform.tracking.getRun(r.runId)).params.find((p) => p.key === 'threads')?.value)).toBe(threads);
       expect(r.rows).toBe(ROWS);
       const out = await readOutput(file);
       expect(out).toHaveLength(ROWS);
