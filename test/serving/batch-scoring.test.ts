@@ -157,6 +157,43 @@ describe('batch scoring', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('scores with a plugin learner on the calling thread (worker threads load built-in learners only)', { timeout: 60_000 }, async () => {
+    const { loadLearnerPlugin } = await import('../../src/learn/learner-plugins.js');
+    const file = join(s.home, 'shift-learner.ts');
+    writeFileSync(
+      file,
+      `import { registerLearner } from 'orchard';
+registerLearner({
+  name: 'batch-shift', tasks: ['regression'], defaults: {},
+  fit: (data) => ({ mean: data.target.reduce((a, b) => a + b, 0) / data.target.length }),
+  predict: (s, features) => Float64Array.from(features[0], (v, i) => s.mean + (Number.isNaN(v) ? 0 : v) + (features[1]?.[i] ?? 0) / 1000),
+  save: (s) => s, load: (saved) => saved,
+});\n`,
+    );
+    await loadLearnerPlugin(file);
+    const trained = await s.platform.training.train(actor, { data: 'shops@1', target: 'spend', learner: 'batch-shift' });
+    const out = join(s.home, 'plugin.parquet');
+    const r = await batch.predict(actor, { model: trained.runId, input: 'shops@1', output: out, columns: ['id'], chunkRows: 800, threads: 2, cwd: s.home });
+    expect((await s.platform.tracking.getRun(r.runId)).params.find((p) => p.key === 'threads')?.value).toBe('0');
+    const expected = loadModel(trained.artifact).predict(inputRows);
+    expect((await readOutput(out)).every((row) => Object.is(row.prediction, expected[Number(row.id)]))).toBe(true);
+  });
+
+  it('scores with an ONNX model file (an Orchard export: its transform runs in SQL)', { timeout: 60_000 }, async () => {
+    const { exportOnnx } = await import('../../src/learn/onnx/export-onnx.js');
+    const onnx = join(s.home, 'sold.onnx');
+    writeFileSync(onnx, exportOnnx(models.gbdt!.artifact, { producerVersion: 'test' }).bytes);
+    const file = join(s.home, 'onnx.parquet');
+    const r = await batch.predict(actor, { modelFile: 'sold.onnx', input: 'shops@1', output: file, columns: ['id'], chunkRows: 900, cwd: s.home });
+    expect(r.model.resolved).toBe(`file:${onnx}`);
+    const expected = loadModel(models.gbdt!.artifact).predict(inputRows);
+    const out = await readOutput(file);
+    // ONNX Runtime sums the trees in its own order: equal to 1e-9, as the export's own tests check.
+    const worst = Math.max(...out.map((row) => Math.abs(Number(row.prediction) - expected[Number(row.id)]!)));
+    expect(worst).toBeLessThan(1e-9);
+    expect(out.every((row) => row.label === (Number(row.prediction) > 0.5 ? 1 : 0))).toBe(true);
+  });
+
   it('is orchard.predictBatch in the SDK, writing CSV', async () => {
     const orchard = Orchard.embedded(s.platform, 'sdk-user');
     const r = await orchard.predictBatch('shops-sold@1', join(s.home, 'shops.csv'), join(s.home, 'sdk.csv'), { columns: ['id'] });
