@@ -57,9 +57,13 @@ export function compileScoreKernels(trees: readonly Tree[], features: number, K:
   }
   const categorical = [...codeSize.keys()].filter((f) => codeSize[f]! > 0);
   let codes: Int32Array[] = [];
+  let capacity = -1;
   return {
     addTrees(columns, out, n) {
-      if (codes.length === 0 || codes[0]!.length < n) codes = Array.from({ length: features }, (_, f) => new Int32Array(codeSize[f]! > 0 ? Math.max(n, 1) : 0));
+      if (capacity < n) {
+        codes = Array.from({ length: features }, (_, f) => new Int32Array(codeSize[f]! > 0 ? n : 0));
+        capacity = n;
+      }
       // A row's category code indexes the node tables: size = any other value, size + 1 = missing.
       for (const f of categorical) {
         const size = codeSize[f]!;
