@@ -69,6 +69,13 @@ describe('orchard predict', () => {
     expect(taken.stderr).toContain('already exists; pass --force to overwrite it');
     expect((await run(['predict', 'shops@champion', '--input', 'shops@1', '--output', 'scores.parquet', '--force'])).code).toBe(0);
 
+    // A CSV file has no row count up front: scored on worker threads (the compiled batch-worker.js), written as CSV.
+    const fromCsv = await ok(['predict', 'shops@1', '--input', 'shops.csv', '--output', 'from-csv.csv', '--columns', 'id', '--chunk-rows', '500', '--json']);
+    const csvRun = JSON.parse(fromCsv.stdout) as { rows: number; runId: string };
+    expect(csvRun.rows).toBe(2500);
+    const shownRun = JSON.parse((await ok(['runs', 'show', csvRun.runId, '--json'])).stdout) as { params: { key: string; value: string }[] };
+    expect(shownRun.params).toEqual(expect.arrayContaining([{ key: 'threads', value: '2' }]));
+
     writeFileSync(join(home.path, 'partial.csv'), 'id\n1\n2\n');
     const missing = await run(['predict', 'shops@champion', '--input', 'partial.csv', '--output', 'partial.parquet']);
     expect(missing.code).toBe(2);
@@ -77,5 +84,6 @@ describe('orchard predict', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/orchard: .*nope/);
     expect(readdirSync(home.path).filter((f) => f.endsWith('.parquet') || f.endsWith('.tmp')).sort()).toEqual(['scores.parquet']);
+    expect(readdirSync(home.path).filter((f) => f.startsWith('from-csv'))).toEqual(['from-csv.csv']);
   });
 });
