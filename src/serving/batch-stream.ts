@@ -1,0 +1,167 @@
+import { DOUBLE, DuckDBDataChunk, type DuckDBConnection, type DuckDBDoubleVector } from '@duckdb/node-api';
+import { ident, literal } from '../data/duckdb-engine.js';
+import { chainSql } from '../data/transform.js';
+import type { BatchModel } from './batch-model.js';
+import type { ChunkWorkers } from './batch-workers.js';
+
+/** The names batch scoring adds to the kept input columns. */
+export const OUTPUT_COLUMNS = ['prediction', 'label', 'probabilities'] as const;
+
+/** DuckDB's vector size: the most rows one data chunk holds. */
+const VECTOR_SIZE = 2048;
+
+/**
+ * The query giving the model's feature columns as DOUBLE, missing values as NaN
+ * (what the learners take), computed by DuckDB from `table`.
+ */
+export function featureSql(model: BatchModel, table: string): string {
+  const cols = model.features.map((f) => `coalesce(${ident(f)}::double, 'NaN'::double)`).join(', ');
+  if (!model.transform) return `select ${cols} from ${table}`;
+  const { ctes, last } = chainSql(model.transform.steps, table);
+  return `${ctes} select ${cols} from ${last}`;
+}
+
+/**
+ * Streams the feature query on `read` chunk by chunk, predicts every `chunkRows`
+ * rows, and appends the predictions, in input order, to a new table `table` made on
+ * `write` (a second connection: a pending stream is closed by any other statement
+ * on its own connection). No array ever holds more than one chunk.
+ *
+ * The table has `prediction` (a probability, value or, for multiclass, the class
+ * index) and for multiclass `p0 … p{K−1}`.
+ * @returns rows scored and scores per row (K).
+ */
+export async function scoreIntoTable(
+  read: DuckDBConnection,
+  write: DuckDBConnection,
+  sql: string,
+  model: BatchModel,
+  table: string,
+  chunkRows: number,
+  onChunk: (rows: number) => void,
+  workers?: ChunkWorkers,
+): Promise<{ rows: number; width: number }> {
+  const F = model.features.length;
+  const fresh = () => model.features.map(() => new Float64Array(chunkRows));
+  let buffers = fresh();
+  // With workers, chunks are predicted while the next ones are read: up to one per worker in flight, appended in order.
+  const depth = workers?.size ?? 1;
+  const pending: { predictions: Promise<Float64Array>; n: number }[] = [];
+  let appender: Awaited<ReturnType<DuckDBConnection['createAppender']>> | undefined;
+  let out: DuckDBDataChunk | undefined;
+  let width = model.predictor.width;
+  let fill = 0;
+  let rows = 0;
+
+  const open = async (K: number) => {
+    width = K;
+    const probabilities = model.output === 'probabilities' ? Array.from({ length: K }, (_, k) => `, p${k} DOUBLE`).join('') : '';
+    await write.run(`create table ${ident(table)} (prediction DOUBLE${probabilities})`);
+    appender = await write.createAppender(table);
+    out = DuckDBDataChunk.create(Array.from({ length: model.output === 'probabilities' ? K + 1 : 1 }, () => DOUBLE), VECTOR_SIZE);
+  };
+
+  const append = async (predictions: Float64Array, n: number) => {
+    if (!appender) await open(model.output === 'probabilities' ? Math.max(1, Math.round(predictions.length / Math.max(1, n))) : 1);
+    appendPredictions(appender!, out!, predictions, n, model.output === 'probabilities' ? width : 0);
+    rows += n;
+    onChunk(rows);
+  };
+  const drain = async (keep: number) => {
+    while (pending.length > keep) {
+      const { predictions, n } = pending.shift()!;
+      await append(await predictions, n);
+    }
+  };
+  const flush = async () => {
+    const features = buffers.map((b) => b.subarray(0, fill));
+    if (workers) {
+      // The buffers move to the worker; the next chunk fills new ones.
+      const predictions = workers.predict(features);
+      // Awaited in order by drain; a failure while an earlier chunk is awaited must not go unhandled.
+      predictions.catch(() => {});
+      pending.push({ predictions, n: fill });
+      buffers = fresh();
+      await drain(depth - 1);
+    } else await append(await model.predictor.predictFeatures(features), fill);
+    fill = 0;
+  };
+
+  const result = await read.stream(sql);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const n = chunk.rowCount;
+    const vectors = Array.from({ length: F }, (_, j) => chunk.getColumnVector(j) as DuckDBDoubleVector);
+    let offset = 0;
+    while (offset < n) {
+      const take = Math.min(n - offset, chunkRows - fill);
+      for (let j = 0; j < F; j++) {
+        const v = vectors[j]!;
+        const b = buffers[j]!;
+        for (let i = 0; i < take; i++) b[fill + i] = v.getItem(offset + i) ?? Number.NaN;
+      }
+      fill += take;
+      offset += take;
+      if (fill === chunkRows) await flush();
+    }
+  }
+  if (fill > 0) await flush();
+  await drain(0);
+  if (!appender) await open(Math.max(1, width));
+  appender!.closeSync();
+  return { rows, width };
+}
+
+/** Appends `n` rows of predictions: one value per row, or (K > 0) the arg-max index and K probabilities. */
+function appendPredictions(appender: { appendDataChunk(c: DuckDBDataChunk): void }, out: DuckDBDataChunk, predictions: Float64Array, n: number, K: number): void {
+  for (let start = 0; start < n; start += VECTOR_SIZE) {
+    const m = Math.min(VECTOR_SIZE, n - start);
+    out.rowCount = m;
+    const prediction = out.getColumnVector(0) as DuckDBDoubleVector;
+    if (K === 0) {
+      for (let i = 0; i < m; i++) prediction.setItem(i, predictions[start + i]!);
+    } else {
+      const columns = Array.from({ length: K }, (_, k) => out.getColumnVector(k + 1) as DuckDBDoubleVector);
+      for (let i = 0; i < m; i++) {
+        const base = (start + i) * K;
+        // The first largest probability wins, as NumPy's argmax; a row of NaN has no class.
+        let best = -1;
+        for (let k = 0; k < K; k++) {
+          const p = predictions[base + k]!;
+          columns[k]!.setItem(i, p);
+          if (p === p && (best < 0 || p > predictions[base + best]!)) best = k;
+        }
+        prediction.setItem(i, best < 0 ? null : best);
+      }
+      for (const c of columns) c.flush();
+    }
+    prediction.flush();
+    appender.appendDataChunk(out);
+  }
+}
+
+/**
+ * The output query: the kept input columns beside the predictions, joined by
+ * position (both sides read in the same order), with the label and the
+ * probability list computed in SQL.
+ */
+export function outputSql(model: BatchModel, table: string, input: string, keep: readonly string[], width: number): string {
+  const p = `p.prediction`;
+  const select = keep.map((c) => `s.${ident(c)}`);
+  const classes = model.classes && model.classes.length > 0 ? `[${model.classes.map(literal).join(', ')}]` : null;
+  if (model.output === 'probability') {
+    select.push(`${p} as prediction`);
+    // DuckDB orders NaN above every number; a missing probability has no label.
+    const positive = `case when isnan(${p}) then null else ${p} > 0.5 end`;
+    select.push(classes && model.classes!.length === 2 ? `case when ${positive} then ${literal(model.classes![1]!)} when not ${positive} then ${literal(model.classes![0]!)} end as label` : `(${positive})::integer as label`);
+  } else if (model.output === 'probabilities') {
+    select.push(`${p}::integer as prediction`);
+    select.push(classes ? `${classes}[${p}::integer + 1] as label` : `${p}::integer as label`);
+    select.push(`[${Array.from({ length: width }, (_, k) => `p.p${k}`).join(', ')}]::double[] as probabilities`);
+  } else {
+    select.push(`${p} as prediction`);
+  }
+  const left = keep.length > 0 ? `(select ${keep.map(ident).join(', ')} from ${input}) s positional join ` : '';
+  return `select ${select.join(', ')} from ${left}${ident(table)} p`;
+}
