@@ -16,6 +16,10 @@ import type { MetadataRepositories, MetadataStore } from './metadata-store.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { registryMigration } from './migrations/0002-registry.js';
 import { pipelinesMigration } from './migrations/0003-pipelines.js';
+import { loopMigration } from './migrations/0006-loop.js';
+import { KyselyAlertRepository } from './kysely/alert-repository.js';
+import { KyselyFeedbackRepository } from './kysely/feedback-repository.js';
+import { KyselyScheduleRepository } from './kysely/schedule-repository.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Append only: never edit one that has shipped. */
@@ -25,6 +29,7 @@ function migrationsFor(dialect: SqlDialectName): MigrationProvider {
       '0001-initial': initialMigration(dialect),
       '0002-registry': registryMigration(dialect),
       '0003-pipelines': pipelinesMigration(),
+      '0006-loop': loopMigration(),
     }),
   };
 }
@@ -84,6 +89,15 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
   get locks() {
     return this.#repositories().locks;
+  }
+  get schedules() {
+    return this.#repositories().schedules;
+  }
+  get alerts() {
+    return this.#repositories().alerts;
+  }
+  get feedback() {
+    return this.#repositories().feedback;
   }
 
   init(): Promise<void> {
@@ -180,6 +194,9 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       registry: wrap(repos.registry),
       pipelines: wrap(repos.pipelines),
       locks: wrap(repos.locks),
+      schedules: wrap(repos.schedules),
+      alerts: wrap(repos.alerts),
+      feedback: wrap(repos.feedback),
     };
   }
 }
@@ -197,5 +214,8 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     registry: new KyselyRegistryRepository(db, dialect),
     pipelines: new KyselyPipelineRepository(db),
     locks: new KyselyLockRepository(db),
+    schedules: new KyselyScheduleRepository(db),
+    alerts: new KyselyAlertRepository(db),
+    feedback: new KyselyFeedbackRepository(db),
   };
 }

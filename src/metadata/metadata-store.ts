@@ -16,6 +16,7 @@ import type {
 import type { DatasetVersion, LineageEdge } from '../data/types.js';
 import type { StoredValue } from '../pipelines/types.js';
 import type { SqlDialectName } from './dialect.js';
+import type { AlertRepository, FeedbackRepository, ScheduleRepository } from './loop-repositories.js';
 import type { RegistryRepository } from './registry-repository.js';
 
 /**
@@ -56,6 +57,12 @@ export interface MetadataRepositories {
   readonly registry: RegistryRepository;
   readonly pipelines: PipelineRepository;
   readonly locks: LockRepository;
+  /** Schedules, triggers and their claims (src/metadata/loop-repositories.ts). */
+  readonly schedules: ScheduleRepository;
+  /** Alert rules, alerts, metric points. */
+  readonly alerts: AlertRepository;
+  /** Ground truth and human feedback on logged predictions. */
+  readonly feedback: FeedbackRepository;
 }
 
 export interface ExperimentSearch {
