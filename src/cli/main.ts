@@ -13,6 +13,8 @@ import { registerServerCommand } from './commands/server.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerEvaluateCommand, registerTrainCommand } from './commands/train.js';
 import { registerTuneCommand } from './commands/tune.js';
+import { registerAlertCommands } from './commands/alerts.js';
+import { registerScheduleCommands } from './commands/schedules.js';
 import '../learn/builtins.js';
 
 export type Action = (ctx: CliContext, ...args: never[]) => Promise<void | number>;
@@ -62,6 +64,8 @@ export function buildProgram(): Command {
   registerTuneCommand(program);
   registerModelCommands(program);
   registerTokenCommands(program);
+  registerScheduleCommands(program);
+  registerAlertCommands(program);
   return program;
 }
 

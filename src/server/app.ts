@@ -11,6 +11,7 @@ import { mlflowArtifactRoutes } from './routes/mlflow-artifacts.js';
 import { mlflowRegistryRoutes } from './routes/mlflow-registry.js';
 import { mlflowTrackingRoutes } from './routes/mlflow-tracking.js';
 import { orchardRoutes } from './routes/orchard-api.js';
+import { loopRoutes } from './routes/loop-api.js';
 import { registryRoutes } from './routes/registry-api.js';
 
 declare module 'fastify' {
@@ -92,6 +93,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   await app.register(orchardRoutes(platform), { prefix: '/api/v1' });
   await app.register(dataRoutes(platform), { prefix: '/api/v1' });
   await app.register(registryRoutes(platform), { prefix: '/api/v1' });
+  await app.register(loopRoutes(platform), { prefix: '/api/v1' });
   for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
     await app.register(mlflowTrackingRoutes(platform), { prefix });
     await app.register(mlflowRegistryRoutes(platform), { prefix });
