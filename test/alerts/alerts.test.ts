@@ -96,7 +96,7 @@ describe('alert rules', () => {
   it('staleness: model_age_days and training_data_age_days of the champion', async () => {
     const csv = join(t.home, 'train.csv');
     writeFileSync(csv, 'x,y\n1,0\n2,1\n');
-    const data = await p.datasets.ingest({ name: 'tester' }, { name: 'train-data', source: csv });
+    const data = await p.datasets.ingest({ name: 'tester' }, { name: 'train-data', source: csv, cwd: t.home });
     const dataAt = data.version.createdAt;
     await p.store.transaction(async (tx) => {
       await tx.registry.createModel({ name: 'flights', description: null, tags: [], requiresApproval: false, protectedAliases: [], approvers: [], createdBy: 'tester', now: dataAt });

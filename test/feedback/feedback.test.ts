@@ -76,7 +76,7 @@ describe('feedback and live performance', () => {
     const csv = join(t.home, 'labels.csv');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(csv, 'rid,delayed\nr11,1\nr12,0\n');
-    await p.datasets.ingest({ name: 'tester' }, { name: 'flight-labels', source: csv });
+    await p.datasets.ingest({ name: 'tester' }, { name: 'flight-labels', source: csv, cwd: t.home });
     await expect(p.feedback.importLabels({ name: 'tester' }, 'flights', 'flight-labels@1', { key: 'request_id', label: 'delayed' })).rejects.toThrow(/no column 'request_id'; its columns are rid, delayed/);
     const r = await p.feedback.importLabels({ name: 'tester' }, 'flights', 'flight-labels@1', { key: 'rid', label: 'delayed' });
     expect(r).toEqual({ accepted: 2, replaced: [] });

@@ -67,13 +67,13 @@ export default pipeline('hello', {}, (p) => {
     const csv = join(t.home, 'a.csv');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(csv, 'x,y\n1,2\n3,4\n');
-    await p.datasets.ingest({ name: 'tester' }, { name: 'sales-eu', source: csv });
-    await p.datasets.ingest({ name: 'tester' }, { name: 'other', source: csv });
+    await p.datasets.ingest({ name: 'tester' }, { name: 'sales-eu', source: csv, cwd: t.home });
+    await p.datasets.ingest({ name: 'tester' }, { name: 'other', source: csv, cwd: t.home });
     await s.tick({ name: 'scheduler' });
     await s.tick({ name: 'scheduler' });
     expect(launcher.calls.map((c) => c.tags.find((x) => x.key === 'orchard.trigger.source')!.value)).toEqual(['dataset:sales-eu@1']);
     writeFileSync(csv, 'x,y\n1,2\n3,5\n');
-    await p.datasets.ingest({ name: 'tester' }, { name: 'sales-eu', source: csv });
+    await p.datasets.ingest({ name: 'tester' }, { name: 'sales-eu', source: csv, cwd: t.home });
     await s.tick({ name: 'scheduler' });
     expect(launcher.calls.map((c) => c.tags.find((x) => x.key === 'orchard.trigger.source')!.value)).toEqual(['dataset:sales-eu@1', 'dataset:sales-eu@2']);
   });
