@@ -1,3 +1,10 @@
+import { AlertService } from './alerts/alert-service.js';
+import { CompositeMetricSource, MetricPointsSource, RunMetricsSource } from './alerts/metric-source.js';
+import { StalenessSource } from './alerts/staleness-source.js';
+import { FeedbackService } from './feedback/feedback-service.js';
+import { LoopScheduler } from './scheduler/loop-scheduler.js';
+import { pipelineServiceLauncher } from './scheduler/pipeline-launcher.js';
+import { ScheduleService } from './scheduler/schedule-service.js';
 import { createBlobStore } from './artifacts/create-blob-store.js';
 import { ContentStore } from './artifacts/content-store.js';
 import type { BlobStore } from './artifacts/blob-store.js';
@@ -59,6 +66,14 @@ export interface Platform {
   readonly pipelines: PipelineService;
   /** Monitor runs: drift and data quality of an endpoint's prediction log, stored as a time series. */
   readonly monitoring: MonitorService;
+  /** Cron schedules and triggers (records). */
+  readonly schedules: ScheduleService;
+  /** Fires due schedules and triggers, each once across processes. */
+  readonly scheduler: LoopScheduler;
+  /** Alert rules, their evaluation and delivery. */
+  readonly alerts: AlertService;
+  /** Ground truth and human feedback on logged predictions; live performance. */
+  readonly feedback: FeedbackService;
   readonly clock: Clock;
   /** Closes the stores. */
   close(): Promise<void>;
@@ -102,8 +117,15 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     endStaleWorker,
   });
   const registry = new RegistryService(store, clock);
+  const schedules = new ScheduleService(store, clock);
+  const scheduler = new LoopScheduler({ store, schedules, clock, launcher: pipelineServiceLauncher(pipelines, config.home), owner: `${hostname()}:${process.pid}` });
+  const source = new CompositeMetricSource([new StalenessSource(store), new RunMetricsSource(store), new MetricPointsSource(store)]);
   return {
     pipelines,
+    schedules,
+    scheduler,
+    alerts: new AlertService({ store, source, clock }),
+    feedback: new FeedbackService({ store, blobs, content, engine, clock }),
     config,
     store,
     content,

@@ -17,6 +17,8 @@ import { registerEndpointCommands } from './commands/endpoints.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerEvaluateCommand, registerTrainCommand } from './commands/train.js';
 import { registerTuneCommand } from './commands/tune.js';
+import { registerAlertCommands } from './commands/alerts.js';
+import { registerScheduleCommands } from './commands/schedules.js';
 import '../learn/builtins.js';
 
 export type Action = (ctx: CliContext, ...args: never[]) => Promise<void | number>;
@@ -70,6 +72,8 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerTokenCommands(program);
   registerMonitorCommands(program);
+  registerScheduleCommands(program);
+  registerAlertCommands(program);
   return program;
 }
 

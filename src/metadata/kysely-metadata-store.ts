@@ -20,6 +20,10 @@ import { registryMigration } from './migrations/0002-registry.js';
 import { pipelinesMigration } from './migrations/0003-pipelines.js';
 import { monitoringMigration } from './migrations/0005-monitoring.js';
 import { servingMigration } from './migrations/0004-serving.js';
+import { loopMigration } from './migrations/0006-loop.js';
+import { KyselyAlertRepository } from './kysely/alert-repository.js';
+import { KyselyFeedbackRepository } from './kysely/feedback-repository.js';
+import { KyselyScheduleRepository } from './kysely/schedule-repository.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. Append only: never edit one that has shipped. */
@@ -31,6 +35,7 @@ function migrationsFor(dialect: SqlDialectName): MigrationProvider {
       '0003-pipelines': pipelinesMigration(),
       '0004-serving': servingMigration(dialect),
       '0005-monitoring': monitoringMigration(dialect),
+      '0006-loop': loopMigration(),
     }),
   };
 }
@@ -96,6 +101,15 @@ export abstract class KyselyMetadataStore implements MetadataStore {
   }
   get endpoints() {
     return this.#repositories().endpoints;
+  }
+  get schedules() {
+    return this.#repositories().schedules;
+  }
+  get alerts() {
+    return this.#repositories().alerts;
+  }
+  get feedback() {
+    return this.#repositories().feedback;
   }
 
   init(): Promise<void> {
@@ -196,6 +210,9 @@ export abstract class KyselyMetadataStore implements MetadataStore {
       locks: wrap(repos.locks),
       monitors: wrap(repos.monitors),
       endpoints: wrap(repos.endpoints),
+      schedules: wrap(repos.schedules),
+      alerts: wrap(repos.alerts),
+      feedback: wrap(repos.feedback),
     };
   }
 }
@@ -215,5 +232,8 @@ function repositoriesFor(db: Kysely<Database>, dialect: SqlDialectName): Metadat
     locks: new KyselyLockRepository(db),
     monitors: new KyselyMonitorResultRepository(db),
     endpoints: new KyselyEndpointRepository(db),
+    schedules: new KyselyScheduleRepository(db),
+    alerts: new KyselyAlertRepository(db),
+    feedback: new KyselyFeedbackRepository(db),
   };
 }

@@ -17,6 +17,7 @@ import type { DatasetVersion, LineageEdge } from '../data/types.js';
 import type { StoredValue } from '../pipelines/types.js';
 import type { SqlDialectName } from './dialect.js';
 import type { MonitorResultRepository } from './monitor-repository.js';
+import type { AlertRepository, FeedbackRepository, ScheduleRepository } from './loop-repositories.js';
 import type { RegistryRepository } from './registry-repository.js';
 
 /**
@@ -61,6 +62,12 @@ export interface MetadataRepositories {
   readonly monitors: MonitorResultRepository;
   /** Serving endpoints and every revision of their specs. */
   readonly endpoints: EndpointRepository;
+  /** Schedules, triggers and their claims (src/metadata/loop-repositories.ts). */
+  readonly schedules: ScheduleRepository;
+  /** Alert rules, alerts, metric points. */
+  readonly alerts: AlertRepository;
+  /** Ground truth and human feedback on logged predictions. */
+  readonly feedback: FeedbackRepository;
 }
 
 /** A stored endpoint: its current spec (JSON, parsed by serving) and revision number. */

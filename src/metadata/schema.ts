@@ -35,6 +35,13 @@ export interface Database {
   pipeline_attempts: PipelineAttemptTable;
   pipeline_cache: PipelineCacheTable;
   monitor_results: MonitorResultTable;
+  schedules: ScheduleTable;
+  triggers: TriggerTable;
+  loop_claims: LoopClaimTable;
+  alert_rules: AlertRuleTable;
+  alerts: AlertTable;
+  metric_points: MetricPointTable;
+  feedback: FeedbackTable;
 }
 
 export interface KeyValueTable {
@@ -296,4 +303,79 @@ export interface MonitorResultTable {
   dataset_drifted: number;
   drifted_share: number;
   result_json: string;
+}
+
+export interface ScheduleTable {
+  name: string;
+  cron: string;
+  timezone: string;
+  pipeline: string;
+  params_json: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface TriggerTable {
+  name: string;
+  kind: string;
+  pattern: string | null;
+  pipeline: string;
+  params_json: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface LoopClaimTable {
+  source: string;
+  claim_key: string;
+  claimed_by: string;
+  claimed_at: number;
+  run_id: string | null;
+  error: string | null;
+}
+
+export interface AlertRuleTable {
+  name: string;
+  metric: string;
+  labels_json: string;
+  op: string;
+  threshold: number;
+  for_count: number;
+  for_ms: number;
+  webhooks_json: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface AlertTable {
+  rule: string;
+  labels_key: string;
+  labels_json: string;
+  state: string;
+  value: number | null;
+  breaches: number;
+  last_point_at: number | null;
+  pending_since: number | null;
+  fired_at: number | null;
+  resolved_at: number | null;
+  updated_at: number;
+}
+
+export interface MetricPointTable {
+  metric: string;
+  labels_key: string;
+  labels_json: string;
+  value: number;
+  at: number;
+}
+
+export interface FeedbackTable {
+  endpoint: string;
+  request_id: string;
+  kind: string;
+  value: number | null;
+  text_value: string | null;
+  comment: string | null;
+  source: string;
+  received_at: number;
 }

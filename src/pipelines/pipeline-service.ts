@@ -44,6 +44,8 @@ export interface RunOptions {
   readonly concurrency?: number;
   /** Queue behind a run of the same pipeline in progress instead of refusing. */
   readonly wait?: boolean;
+  /** Extra tags on the tracked run, e.g. what triggered it (`orchard.trigger`). */
+  readonly tags?: readonly { readonly key: string; readonly value: string }[];
   /** Aborting cancels the run: running steps are terminated, the run ends KILLED. */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ServiceEvent) => void;
@@ -161,6 +163,7 @@ export class PipelineService {
         { key: 'orchard.pipeline.code', value: loaded.module.digest },
         ...(loaded.version ? [{ key: 'orchard.pipeline.version', value: String(loaded.version.version) }] : []),
         ...(loaded.source ? [{ key: 'orchard.pipeline.source', value: loaded.source }] : []),
+        ...(options.tags ?? []),
       ];
       const paramList = Object.entries(params.pipeline).map(([key, v]) => ({ key, value: typeof v === 'string' ? v : JSON.stringify(v) }));
       const run = await this.#d.tracking.createRun(actor, { experimentId, tags, params: paramList });

@@ -11,6 +11,7 @@ import { mlflowArtifactRoutes } from './routes/mlflow-artifacts.js';
 import { mlflowRegistryRoutes } from './routes/mlflow-registry.js';
 import { mlflowTrackingRoutes } from './routes/mlflow-tracking.js';
 import { orchardRoutes } from './routes/orchard-api.js';
+import { loopRoutes } from './routes/loop-api.js';
 import { registryRoutes } from './routes/registry-api.js';
 import { endpointRoutes } from './routes/endpoints-api.js';
 import { inferenceRoutes } from './routes/inference-api.js';
@@ -106,6 +107,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
       if (request.method !== 'GET' && reply.statusCode < 300 && /\/(models|registered-models|model-versions)\b/.test(request.url)) void hub.refresh();
     });
   }
+  await app.register(loopRoutes(platform), { prefix: '/api/v1' });
   for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
     await app.register(mlflowTrackingRoutes(platform), { prefix });
     await app.register(mlflowRegistryRoutes(platform), { prefix });

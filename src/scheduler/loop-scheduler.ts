@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { invalidArgument } from '../core/errors.js';
+import type { TriggerRecord } from '../metadata/loop-repositories.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import { labelsKey } from '../metadata/kysely/alert-repository.js';
+import type { Actor } from '../tracking/tracking-service.js';
+import { latestDue } from './cron-schedule.js';
+import { TRIGGER_SOURCE_TAG, TRIGGER_TAG, type LaunchedRun, type PipelineLauncher } from './pipeline-launcher.js';
+import type { ScheduleService } from './schedule-service.js';
+
+/** What one tick started (or failed to start). */
+export interface Fired {
+  /** `schedule:<name>` or `trigger:<name>`. */
+  readonly source: string;
+  /** The claim: a due time, a dataset version, an alert firing, a webhook call. */
+  readonly key: string;
+  readonly runId: string | null;
+  readonly error: string | null;
+  readonly finished: Promise<unknown> | null;
+}
+
+export interface LoopSchedulerDeps {
+  readonly store: MetadataStore;
+  readonly schedules: ScheduleService;
+  readonly launcher: PipelineLauncher;
+  readonly clock: Clock;
+  /** Who claims, for the claim rows (`host:pid`). */
+  readonly owner: string;
+}
+
+/**
+ * Fires schedules and triggers. Every firing is first claimed in the metadata store —
+ * a row whose key is (schedule, due time) or (trigger, event) — and only the process
+ * whose insert lands starts the run, so any number of servers can tick the same store.
+ *
+ * Catch-up policy: a tick looks at the latest due time of each schedule; ticks missed
+ * while no process ran are not replayed one by one — the latest one runs once.
+ */
+export class LoopScheduler {
+  readonly #d: LoopSchedulerDeps;
+
+  constructor(deps: LoopSchedulerDeps) {
+    this.#d = deps;
+  }
+
+  /** Fires every due schedule, every new dataset version and every new alert firing once. */
+  async tick(actor: Actor): Promise<Fired[]> {
+    const now = this.#d.clock.now();
+    const fired: Fired[] = [];
+    for (const s of await this.#d.store.schedules.listSchedules()) {
+      const due = latestDue(s.cron, s.timezone, s.createdAt, now);
+      if (due === undefined) continue;
+      const key = new Date(due).toISOString();
+      const f = await this.#claimAndLaunch(actor, `schedule:${s.name}`, key, { pipeline: s.pipeline, params: s.params, kind: 'schedule', source: `schedule:${s.name}@${key}` });
+      if (f) fired.push(f);
+    }
+    for (const t of await this.#d.store.schedules.listTriggers('dataset')) fired.push(...(await this.#datasetTrigger(actor, t)));
+    for (const t of await this.#d.store.schedules.listTriggers('alert')) fired.push(...(await this.#alertTrigger(actor, t)));
+    return fired;
+  }
+
+  /**
+   * Fires a webhook trigger. A `key` (say, CI's build id) makes retries safe: a key
+   * already fired starts nothing and returns the earlier claim.
+   * @throws OrchardError `NOT_FOUND` for an unknown trigger; `INVALID_ARGUMENT` for one that is not a webhook.
+   */
+  async fire(actor: Actor, name: string, options: { key?: string; source?: string } = {}): Promise<Fired & { duplicate: boolean }> {
+    const t = await this.#d.schedules.getTrigger(name);
+    if (t.kind !== 'webhook') throw invalidArgument(`Trigger '${name}' is a ${t.kind} trigger and fires on its own; only webhook triggers are fired by a call. Create one with \`orchard triggers create <name> --on webhook --pipeline <p>\`.`, { trigger: name, kind: t.kind });
+    const key = options.key ?? randomUUID();
+    const source = `webhook:${name}${options.source ? `:${options.source}` : ''}`;
+    const f = await this.#claimAndLaunch(actor, `trigger:${name}`, key, { pipeline: t.pipeline, params: t.params, kind: 'webhook', source });
+    if (f) return { ...f, duplicate: false };
+    const earlier = (await this.#d.store.schedules.listClaims(`trigger:${name}`, 1000)).find((c) => c.key === key);
+    return { source: `trigger:${name}`, key, runId: earlier?.runId ?? null, error: earlier?.error ?? null, finished: null, duplicate: true };
+  }
+
+  async #datasetTrigger(actor: Actor, t: TriggerRecord): Promise<Fired[]> {
+    const match = globToRegExp(t.pattern ?? '');
+    const fired: Fired[] = [];
+    for (const { name, latest } of await this.#d.store.datasets.listDatasets()) {
+      // Versions that existed before the trigger do not fire it; only the newest version fires, once.
+      if (!match.test(name) || latest.createdAt < t.createdAt) continue;
+      const key = `${name}@${latest.version}`;
+      const f = await this.#claimAndLaunch(actor, `trigger:${t.name}`, key, { pipeline: t.pipeline, params: t.params, kind: 'dataset', source: `dataset:${key}` });
+      if (f) fired.push(f);
+    }
+    return fired;
+  }
+
+  async #alertTrigger(actor: Actor, t: TriggerRecord): Promise<Fired[]> {
+    const fired: Fired[] = [];
+    for (const a of await this.#d.store.alerts.listAlerts({ rule: t.pattern ?? '', states: ['firing'] })) {
+      if (a.firedAt === null || a.firedAt < t.createdAt) continue;
+      // One run per firing: the same alert firing again later is a new key.
+      const key = `${a.rule}${labelsKey(a.labels)}@${new Date(a.firedAt).toISOString()}`;
+      const f = await this.#claimAndLaunch(actor, `trigger:${t.name}`, key, { pipeline: t.pipeline, params: t.params, kind: 'alert', source: `alert:${key}` });
+      if (f) fired.push(f);
+    }
+    return fired;
+  }
+
+  async #claimAndLaunch(actor: Actor, claimSource: string, key: string, run: { pipeline: string; params: Readonly<Record<string, string>>; kind: string; source: string }): Promise<Fired | undefined> {
+    const won = await this.#d.store.schedules.claim({ source: claimSource, key, claimedBy: this.#d.owner, claimedAt: this.#d.clock.now() });
+    if (!won) return undefined;
+    let launched: LaunchedRun | undefined;
+    let error: string | null = null;
+    try {
+      launched = await this.#d.launcher.launch(actor, { pipeline: run.pipeline, params: run.params, tags: [{ key: TRIGGER_TAG, value: run.kind }, { key: TRIGGER_SOURCE_TAG, value: run.source }] });
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const runId = launched?.runId ?? null;
+    await this.#d.store.schedules.settleClaim(claimSource, key, { runId, error });
+    await this.#d.store.events.append({ at: this.#d.clock.now(), actor: actor.name, action: error === null ? 'trigger.fire' : 'trigger.fail', entityKind: claimSource.split(':')[0]!, entityId: claimSource.slice(claimSource.indexOf(':') + 1), before: null, after: { key, runId, error, source: run.source } });
+    return { source: claimSource, key, runId, error, finished: launched?.finished ?? null };
+  }
+}
+
+/** `flights-*` → /^flights-.*$/; every other character is literal. */
+export function globToRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
