@@ -223,8 +223,12 @@ export function boostKernels(arrays: KernelArrays, threads: number): BoostKernel
     job = Atomics.add(control, JOB, 1) + 1;
     Atomics.notify(control, JOB);
     const mine = main(from, mid);
-    while (Atomics.load(control, DONE) !== job) {
-      if (Atomics.wait(control, DONE, Atomics.load(control, DONE), HELPER_TIMEOUT_MS) === 'timed-out' && Atomics.load(control, DONE) !== job) {
+    for (;;) {
+      // Wait on the value just read, not a fresh one: if the helper finishes between the
+      // read and the wait, the wait sees the change and returns at once (no lost wake-up).
+      const seen = Atomics.load(control, DONE);
+      if (seen === job) break;
+      if (Atomics.wait(control, DONE, seen, HELPER_TIMEOUT_MS) === 'timed-out' && Atomics.load(control, DONE) !== job) {
         // The helper never answered (it could not start): work alone from now on.
         self.close();
         return [mine, main(mid, to), mid];
