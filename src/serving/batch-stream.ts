@@ -99,7 +99,12 @@ export async function scoreIntoTable(
       for (let j = 0; j < F; j++) {
         const v = vectors[j]!;
         const b = buffers[j]!;
-        for (let i = 0; i < take; i++) b[fill + i] = v.getItem(offset + i) ?? Number.NaN;
+        // The query coalesces nulls to NaN, so every item is valid: copy the vector's
+        // values in one block when its typed array is reachable (getItem per value is
+        // several times slower over millions of rows), else item by item.
+        const items = (v as unknown as { items?: unknown }).items;
+        if (items instanceof Float64Array) b.set(items.subarray(offset, offset + take), fill);
+        else for (let i = 0; i < take; i++) b[fill + i] = v.getItem(offset + i) ?? Number.NaN;
       }
       fill += take;
       offset += take;
