@@ -252,8 +252,7 @@ function applyStep(step: FittedStep, row: Record<string, Value>): void {
     case 'ordinal': {
       const v = row[step.column];
       if (v === null || v === undefined) return void (row[step.column] = null);
-      const i = step.categories.indexOf(String(v));
-      row[step.column] = i >= 0 ? i : step.categories.length;
+      row[step.column] = ordinalCodes(step).get(String(v)) ?? step.categories.length;
       return;
     }
     case 'scale':
@@ -271,6 +270,19 @@ function parseExpressionCached(expr: string) {
     parsed.set(expr, e);
   }
   return e;
+}
+
+/** Category → code of a fitted ordinal step, built once per step: rows are coded by lookup, not by a scan of the categories (serving codes every request's rows). */
+const ordinalCache = new WeakMap<object, Map<string, number>>();
+function ordinalCodes(step: { readonly categories: readonly string[] }): Map<string, number> {
+  let codes = ordinalCache.get(step);
+  if (!codes) {
+    codes = new Map();
+    // The first position wins, as indexOf did.
+    step.categories.forEach((c, i) => codes!.has(c) || codes!.set(c, i));
+    ordinalCache.set(step, codes);
+  }
+  return codes;
 }
 
 /**

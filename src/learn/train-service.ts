@@ -44,7 +44,8 @@ export interface TrainResult {
 
 const TARGET = '__orchard_target';
 
-interface TrainDeps {
+/** What training (and tuning, which refits the same way) needs from the platform. */
+export interface TrainDeps {
   readonly store: MetadataStore;
   readonly content: ContentStore;
   readonly engine: DataEngine;

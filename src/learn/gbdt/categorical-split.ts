@@ -1,6 +1,6 @@
 import { MISSING_BIN } from './binning.js';
 import { HIST_STRIDE } from './histogram.js';
-import type { Split, TreeParams } from './tree.js';
+import { splitGain, type Split, type TreeParams } from './tree.js';
 
 /** Words of a 256-bit bitset over one feature's bins. */
 export const CATEGORY_WORDS = 8;
@@ -15,15 +15,13 @@ const CATEGORY_SMOOTHING = 10;
  * that order is tried (Fisher's result for a convex loss: the best two-way
  * partition is a prefix of that order), with missing values on either side.
  */
-export function bestCategoricalSplit(hist: Float64Array, f: number, bins: number, G: number, H: number, C: number, p: TreeParams): Split | null {
+export function bestCategoricalSplit(hist: Float64Array, f: number, bins: number, G: number, H: number, C: number, parent: number, p: TreeParams): Split | null {
   const base = f * HIST_STRIDE;
   const used: number[] = [];
   for (let b = 0; b < bins; b++) if (hist[base + b * 3 + 2]! >= MIN_CATEGORY_SUPPORT) used.push(b);
   if (used.length < 2) return null;
   const ratio = (b: number) => hist[base + b * 3]! / (hist[base + b * 3 + 1]! + CATEGORY_SMOOTHING);
   used.sort((a, b) => ratio(a) - ratio(b) || a - b);
-  const score = (g: number, h: number) => (g * g) / (h + p.l2);
-  const parent = score(G, H);
   const mo = base + MISSING_BIN * 3;
   const mg = hist[mo]!;
   const mh = hist[mo + 1]!;
@@ -41,9 +39,7 @@ export function bestCategoricalSplit(hist: Float64Array, f: number, bins: number
       const lg = side === 1 ? gl + mg : gl;
       const lh = side === 1 ? hl + mh : hl;
       const lc = side === 1 ? cl + mc : cl;
-      if (lc < p.minSamplesLeaf || C - lc < p.minSamplesLeaf) continue;
-      if (lh < p.minChildWeight || H - lh < p.minChildWeight) continue;
-      const gain = score(lg, lh) + score(G - lg, H - lh) - parent;
+      const gain = splitGain(lg, lh, lc, G, H, C, parent, p);
       if (gain > 1e-12 && (best === null || gain > best.gain)) best = { gain, prefix: k + 1, missingLeft: side === 1, g: lg, h: lh, c: lc };
     }
   }

@@ -80,14 +80,26 @@ interface Leaf {
   split: Split | null;
 }
 
+/**
+ * Gain of sending (lg, lh, lc) left and the rest of (G, H, C) right: the drop in
+ * the second-order loss, or 0 when a child would break the row or weight limits.
+ * `parent` is the parent's own score, G² / (H + λ).
+ */
+export function splitGain(lg: number, lh: number, lc: number, G: number, H: number, C: number, parent: number, p: TreeParams): number {
+  if (lc < p.minSamplesLeaf || C - lc < p.minSamplesLeaf) return 0;
+  const rh = H - lh;
+  if (lh < p.minChildWeight || rh < p.minChildWeight) return 0;
+  const rg = G - lg;
+  return (lg * lg) / (lh + p.l2) + (rg * rg) / (rh + p.l2) - parent;
+}
+
 function bestSplit(hist: Float64Array, data: BinnedData, G: number, H: number, C: number, p: TreeParams): Split | null {
-  const score = (g: number, h: number) => (g * g) / (h + p.l2);
-  const parent = score(G, H);
+  const parent = (G * G) / (H + p.l2);
   let best: Split | null = null;
   for (let f = 0; f < data.features; f++) {
     if (p.featureMask && p.featureMask[f] === 0) continue;
     if (data.categorical[f] === 1) {
-      const s = bestCategoricalSplit(hist, f, data.binsPerFeature[f]!, G, H, C, p);
+      const s = bestCategoricalSplit(hist, f, data.binsPerFeature[f]!, G, H, C, parent, p);
       if (s && (best === null || s.gain > best.gain)) best = s;
       continue;
     }
@@ -105,15 +117,12 @@ function bestSplit(hist: Float64Array, data: BinnedData, G: number, H: number, C
       gl += hist[o]!;
       hl += hist[o + 1]!;
       cl += hist[o + 2]!;
+      // Missing values right (side 0) or, when there are any, left (side 1).
       for (let side = 0; side < (mc > 0 ? 2 : 1); side++) {
         const lg = side === 1 ? gl + mg : gl;
         const lh = side === 1 ? hl + mh : hl;
         const lc = side === 1 ? cl + mc : cl;
-        const rc = C - lc;
-        if (lc < p.minSamplesLeaf || rc < p.minSamplesLeaf) continue;
-        const rh = H - lh;
-        if (lh < p.minChildWeight || rh < p.minChildWeight) continue;
-        const gain = score(lg, lh) + score(G - lg, rh) - parent;
+        const gain = splitGain(lg, lh, lc, G, H, C, parent, p);
         if (gain > 1e-12 && (best === null || gain > best.gain)) best = { feature: f, bin: b, missingLeft: side === 1, gain, leftG: lg, leftH: lh, leftC: lc };
       }
     }

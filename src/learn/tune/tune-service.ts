@@ -1,18 +1,14 @@
 import { availableParallelism } from 'node:os';
-import type { ContentStore } from '../../artifacts/content-store.js';
-import type { Clock } from '../../core/clock.js';
 import { OrchardError, invalidArgument } from '../../core/errors.js';
 import { loadModule } from '../../core/load-module.js';
-import type { DatasetService, Progress } from '../../data/dataset-service.js';
-import { literal, type DataEngine } from '../../data/duckdb-engine.js';
+import type { Progress } from '../../data/dataset-service.js';
+import { literal } from '../../data/duckdb-engine.js';
 import type { TransformSpec } from '../../data/transform.js';
 import { fitTransform } from '../../data/transform-fitter.js';
-import type { MetadataStore } from '../../metadata/metadata-store.js';
-import type { ArtifactService } from '../../tracking/artifact-service.js';
-import type { Actor, TrackingService } from '../../tracking/tracking-service.js';
+import type { Actor } from '../../tracking/tracking-service.js';
 import { learner, parseParams } from '../learner.js';
 import type { ModelArtifact } from '../model-artifact.js';
-import { autoFeatures, inferTask, parseTarget, readFeatures } from '../train-service.js';
+import { autoFeatures, inferTask, parseTarget, readFeatures, type TrainDeps } from '../train-service.js';
 import { halvingSchedule, type HalvingSchedule } from './halving.js';
 import { leaderboard, rankTrials, type TrialRecord } from './leaderboard.js';
 import { METRIC_NAMES, objectiveFor, type Objective } from './objective.js';
@@ -82,15 +78,6 @@ export interface TuneResult {
   readonly metrics: Record<string, number>;
 }
 
-interface TuneDeps {
-  readonly store: MetadataStore;
-  readonly content: ContentStore;
-  readonly engine: DataEngine;
-  readonly datasets: DatasetService;
-  readonly tracking: TrackingService;
-  readonly artifacts: ArtifactService;
-  readonly clock: Clock;
-}
 
 /**
  * Hyper-parameter search as a tracked run: candidates from a grid or random
@@ -99,9 +86,9 @@ interface TuneDeps {
  * and stored as the run's model, in `orchard train`'s format.
  */
 export class TuneService {
-  readonly #deps: TuneDeps;
+  readonly #deps: TrainDeps;
 
-  constructor(deps: TuneDeps) {
+  constructor(deps: TrainDeps) {
     this.#deps = deps;
   }
 
