@@ -1,5 +1,7 @@
+import { trainingDataOf } from './serving/model-ref.js';
 import { AlertService } from './alerts/alert-service.js';
 import { CompositeMetricSource, MetricPointsSource, RunMetricsSource } from './alerts/metric-source.js';
+import { MonitorMetricsSource } from './alerts/monitor-source.js';
 import { StalenessSource } from './alerts/staleness-source.js';
 import { FeedbackService } from './feedback/feedback-service.js';
 import { LoopScheduler } from './scheduler/loop-scheduler.js';
@@ -119,7 +121,7 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
   const registry = new RegistryService(store, clock);
   const schedules = new ScheduleService(store, clock);
   const scheduler = new LoopScheduler({ store, schedules, clock, launcher: pipelineServiceLauncher(pipelines, config.home), owner: `${hostname()}:${process.pid}` });
-  const source = new CompositeMetricSource([new StalenessSource(store), new RunMetricsSource(store), new MetricPointsSource(store)]);
+  const source = new CompositeMetricSource([new StalenessSource(store), new RunMetricsSource(store), new MonitorMetricsSource(store), new MetricPointsSource(store)]);
   return {
     pipelines,
     schedules,
@@ -150,6 +152,7 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
       clock,
       // The log is a folder of Parquet files DuckDB globs in place; only a local blob store (whose location is its root folder) has one.
       logFolder: (endpoint) => (blobs.localPath ? join(blobs.location, ...predictionLogPrefix(endpoint).split('/')) : undefined),
+      trainingDataOf: (model) => trainingDataOf({ registry, tracking }, model),
     }),
     async close() {
       await engine.close();

@@ -54,6 +54,8 @@ export class AlertService {
     if (typeof input.metric !== 'string' || input.metric.trim() === '') issues.push({ code: 'missing_metric', path: ['metric'], message: 'the metric is missing; e.g. model_age_days, training_data_age_days, run.accuracy, or a metric you record' });
     if (!OPS.includes(input.op as AlertOp)) issues.push({ code: 'invalid_op', path: ['op'], message: `'${input.op}' is not a condition; use one of ${OPS.join(' ')}` });
     if (typeof input.threshold !== 'number' || !Number.isFinite(input.threshold)) issues.push({ code: 'invalid_threshold', path: ['threshold'], message: `the threshold is ${String(input.threshold)}; give a finite number` });
+    const labelProblem = typeof input.metric === 'string' ? this.#source.problem?.(input.metric, input.labels ?? {}) : undefined;
+    if (labelProblem !== undefined) issues.push({ code: 'missing_label', path: ['labels'], message: labelProblem });
     const forCount = input.forCount ?? 1;
     if (!Number.isInteger(forCount) || forCount < 1) issues.push({ code: 'invalid_for', path: ['forCount'], message: `'for' is ${forCount} evaluations; give a whole number of at least 1` });
     const forMs = input.forMs ?? 0;

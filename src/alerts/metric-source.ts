@@ -19,6 +19,8 @@ export interface SeriesPoint {
 export interface MetricSource {
   /** Whether this source serves the metric. */
   serves(metric: string): boolean;
+  /** What is wrong with a rule on this metric and labels (a label the source needs is missing), if anything. */
+  problem?(metric: string, labels: Readonly<Record<string, string>>): string | undefined;
   points(query: { metric: string; labels: Readonly<Record<string, string>>; since: number; now: number }): Promise<SeriesPoint[]>;
 }
 
@@ -87,6 +89,10 @@ export class CompositeMetricSource implements MetricSource {
 
   serves(metric: string): boolean {
     return this.#sources.some((s) => s.serves(metric));
+  }
+
+  problem(metric: string, labels: Readonly<Record<string, string>>): string | undefined {
+    return this.#sources.find((s) => s.serves(metric))?.problem?.(metric, labels);
   }
 
   points(q: { metric: string; labels: Readonly<Record<string, string>>; since: number; now: number }): Promise<SeriesPoint[]> {

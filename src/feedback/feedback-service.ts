@@ -8,6 +8,7 @@ import type { FeedbackRecord } from '../metadata/loop-repositories.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { predictionLogPrefix } from '../serving/prediction-log-schema.js';
 import type { Actor } from '../tracking/tracking-service.js';
+import { loadLabelTable } from './label-table.js';
 import { inferTask, performanceByWindow, type LabelledPrediction, type PerformanceTask, type WindowPerformance } from './live-performance.js';
 
 export interface LabelInput {
@@ -123,11 +124,7 @@ export class FeedbackService {
     const log = `read_parquet([${files.map(literal).join(', ')}], union_by_name = true)`;
     const w = Math.floor(windowMs);
     const { rows, counts, unmatched } = await this.#d.engine.withConnection(async (c) => {
-      await c.run('create temp table fb_labels (request_id varchar, value double, received_at bigint)');
-      for (let i = 0; i < labels.length; i += 1000) {
-        const chunk = labels.slice(i, i + 1000).map((l) => `(${literal(l.requestId)}, ${l.value}, ${l.receivedAt})`);
-        await c.run(`insert into fb_labels values ${chunk.join(', ')}`);
-      }
+      await loadLabelTable(c, 'fb_labels', labels);
       await c.run(`create temp view fb_log as select request_id, epoch_ms(ts) as ts, prediction from ${log} where not coalesce(shadow, false)`);
       const joined = await queryRows(c, 'select p.ts, p.prediction, l.value, l.received_at from fb_log p join fb_labels l using (request_id) order by p.ts');
       const perWindow = await queryRows(c, `select (ts // ${w}) * ${w} as start, count(*) as n from fb_log group by 1`);

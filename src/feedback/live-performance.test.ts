@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inferTask, parseWindow, performanceByWindow } from './live-performance.js';
+import { inferTask, labelledMetrics, parseWindow, performanceByWindow } from './live-performance.js';
 
 describe('live performance per window', () => {
   it('regression labels give RMSE and MAE per window', () => {
@@ -19,6 +19,22 @@ describe('live performance per window', () => {
   it('one class only: accuracy but no AUC', () => {
     const [w] = performanceByWindow([{ ts: 1, prediction: 0.7, label: 1, receivedAt: 2 }], new Map(), 10, 'binary');
     expect(w).toMatchObject({ auc: null, accuracy: 1 });
+  });
+
+  it('binary labels give log loss and the gap between the observed rate and the mean probability', () => {
+    const y = [1, 0, 1, 1, 0];
+    const p = [0.9, 0.2, 0.6, 0.4, 0.7];
+    const m = labelledMetrics(y.map((label, i) => ({ ts: i, prediction: p[i]!, label, receivedAt: i + 10 })), 'binary');
+    // Independent computation (Python's math module): -mean(log(p) if y else log(1 - p)) = 0.5919186453876235;
+    // |mean(y) - mean(p)| = |0.6 - 0.56| = 0.04. AUC by counting pairs: 4 of 6 positive–negative pairs ordered.
+    expect(m.logLoss).toBeCloseTo(0.5919186453876235, 12);
+    expect(m.calibrationError).toBeCloseTo(0.04, 12);
+    expect(m).toMatchObject({ labelled: 5, meanLabel: 0.6, accuracy: 0.6, labelDelayMs: 10 });
+    expect(m.auc).toBeCloseTo(4 / 6, 12);
+  });
+
+  it('no labels: every metric null, none NaN', () => {
+    expect(Object.values(labelledMetrics([], 'binary')).filter((v) => v !== null)).toEqual([0]);
   });
 
   it('parses window sizes', () => {

@@ -48,6 +48,23 @@ export function summaryLine(result: MonitorResult): string {
   return `${result.endpoint}: ${verdict} — ${d.driftedFeatures} of ${d.evaluatedFeatures} features drifted (threshold share ${d.shareThreshold}); window ${result.window.description}, ${result.window.rows.toLocaleString('en-US')} rows; reference ${result.reference.description}, ${result.reference.rows.toLocaleString('en-US')} rows`;
 }
 
+/** One line on the window's live performance, or on its missing labels. */
+export function performanceLine(result: MonitorResult): string {
+  const p = result.performance;
+  if (!p) return 'live performance: no labels for this window yet (send them with POST /api/v1/endpoints/<name>/feedback)';
+  const f = (x: number | null, digits = 4) => (x === null ? null : x.toFixed(digits));
+  const parts = [
+    `${p.labelled.toLocaleString('en-US')} of ${p.predictions.toLocaleString('en-US')} predictions labelled`,
+    f(p.auc) && `AUC ${f(p.auc)}`,
+    f(p.accuracy) && `accuracy ${f(p.accuracy)}`,
+    f(p.logLoss) && `log loss ${f(p.logLoss)}`,
+    p.calibrationError !== null && `observed rate ${pct(p.meanLabel!)} vs mean prediction ${pct(p.meanPrediction!)}`,
+    f(p.rmse) && `RMSE ${f(p.rmse)}`,
+    f(p.mae) && `MAE ${f(p.mae)}`,
+  ].filter(Boolean);
+  return `live performance: ${parts.join(', ')}`;
+}
+
 export function renderDriftJson(result: MonitorResult): string {
   return JSON.stringify(result, null, 2);
 }
@@ -146,6 +163,7 @@ section{border-left:4px solid #ccc;padding-left:1rem}section.drift{border-color:
 <p class="summary"><span class="verdict">${d.evaluatedFeatures === 0 ? 'no verdict' : d.drifted ? 'Dataset drift' : 'No dataset drift'}</span><span><b>${d.driftedFeatures}</b> of <b>${d.evaluatedFeatures}</b> features drifted (drift when ≥ ${pct(d.shareThreshold)})</span></p>
 <p class="summary"><span>window: ${esc(result.window.description)}, ${result.window.rows.toLocaleString('en-US')} rows (${esc(iso(result.window.from))} – ${esc(iso(result.window.to))})</span><span>reference: ${esc(result.reference.description)}, ${result.reference.rows.toLocaleString('en-US')} rows</span><span>computed ${esc(iso(result.computedAt))}</span></p>
 ${result.messages.map((m) => `<p class="note">${esc(m)}</p>`).join('')}
+<p class="summary">${esc(performanceLine(result).replace(/^live performance: /, 'Live performance: '))}</p>
 <h2>Data quality</h2>${quality}
 ${result.features.map((f) => featureSection(f)).join('\n')}
 ${result.prediction ? featureSection(result.prediction, 'prediction (model output)') : ''}

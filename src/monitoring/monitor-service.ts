@@ -10,8 +10,12 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { MonitorResultRecord } from '../metadata/monitor-repository.js';
 import type { DriftOptions } from './drift-methods.js';
 import { computeDrift, type MonitorSample } from './monitor-computation.js';
-import type { MonitorResult } from './monitor-types.js';
+import type { MonitorResult, WindowLabelledPerformance } from './monitor-types.js';
+import { loadLabelTable } from '../feedback/label-table.js';
+import { inferTask, labelledMetrics, type LabelledPrediction } from '../feedback/live-performance.js';
+import type { FeedbackRecord } from '../metadata/loop-repositories.js';
 
+const MODEL_PREFIX = 'model:';
 const ENDPOINT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -20,7 +24,12 @@ const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 8
 export type WindowSpec = { readonly duration: string } | { readonly last: number } | { readonly from: number; readonly to: number };
 
 export interface MonitorRunInput {
-  /** `name@version` of a dataset, or `log:<ISO from>..<ISO to>` for a window of the same log; default: the endpoint's last reference. */
+  /**
+   * `name@version` of a dataset; `model:<name>@<alias|version>` for the training data of a
+   * registered model version, resolved at each run (so `model:flights@champion` follows the
+   * champion); or `log:<ISO from>..<ISO to>` for a window of the same log. Default: the
+   * endpoint's last reference.
+   */
   readonly reference?: string;
   readonly window: WindowSpec;
   readonly features?: readonly string[];
@@ -34,6 +43,8 @@ export interface MonitorServiceDeps {
   readonly clock: Clock;
   /** The local folder holding an endpoint's prediction log, or undefined when the artifact store is not local. */
   readonly logFolder: (endpoint: string) => string | undefined;
+  /** The training dataset version (`name@N`) of a registered model version (`name@alias|version`): what `model:` references resolve to. */
+  readonly trainingDataOf: (modelRef: string) => Promise<string>;
 }
 
 /**
@@ -56,22 +67,27 @@ export class MonitorService {
     if (referenceSpec === undefined) {
       throw invalidArgument(`Endpoint ${endpoint} has no monitor reference yet; name one with --reference (a dataset version such as flights@1, or log:<from>..<to> for a window of its log).`, { endpoint });
     }
-    const dataset = referenceSpec.startsWith('log:') ? undefined : await this.#deps.datasets.resolve(referenceSpec);
+    const datasetRef = referenceSpec.startsWith('log:') ? undefined : referenceSpec.startsWith(MODEL_PREFIX) ? await this.#deps.trainingDataOf(referenceSpec.slice(MODEL_PREFIX.length)) : referenceSpec;
+    const dataset = datasetRef === undefined ? undefined : await this.#deps.datasets.resolve(datasetRef);
     const referencePath = dataset ? await this.#deps.datasets.parquetPath(dataset) : undefined;
     const window = resolveWindow(input.window, now);
+    const labels = (await this.#deps.store.feedback.list(endpoint, 'label')).filter((l) => l.value !== null);
 
     const result = await this.#deps.engine.withConnection(async (c) => {
       const current = await logSample(c, 'monitor_window', glob, window, describeWindow(input.window, window));
       let reference: MonitorSample;
       if (dataset) {
-        reference = { relation: `read_parquet(${literal(referencePath!)})`, columns: dataset.columns, description: `${dataset.name}@${dataset.version}` };
+        const described = `${dataset.name}@${dataset.version}${referenceSpec.startsWith(MODEL_PREFIX) ? ` (training data of ${referenceSpec.slice(MODEL_PREFIX.length)})` : ''}`;
+        reference = { relation: `read_parquet(${literal(referencePath!)})`, columns: dataset.columns, description: described };
       } else {
         const range = parseLogRange(referenceSpec);
         reference = await logSample(c, 'monitor_reference', glob, range, referenceSpec);
       }
-      return computeDrift(c, { endpoint, reference, current, features: input.features, predictionDrift: dataset === undefined, options: input.options ?? {}, now });
+      const drift = await computeDrift(c, { endpoint, reference, current, features: input.features, predictionDrift: dataset === undefined, options: input.options ?? {}, now });
+      return { ...drift, performance: await windowPerformance(c, 'monitor_window', labels, drift.window.rows) };
     });
-    const reference = dataset ? `${dataset.name}@${dataset.version}` : referenceSpec;
+    // A `model:` reference is kept as given, so the next run resolves it again.
+    const reference = dataset && !referenceSpec.startsWith(MODEL_PREFIX) ? `${dataset.name}@${dataset.version}` : referenceSpec;
     const record = await this.#deps.store.monitors.add({
       endpoint,
       computedAt: now,
@@ -161,10 +177,10 @@ async function logSample(c: DuckDBConnection, table: string, glob: string, w: Re
     'last' in w
       ? `select * from ${source} where not coalesce(shadow, false) order by ts desc limit ${w.last}`
       : `select * from ${source} where not coalesce(shadow, false) and ts >= epoch_ms(${w.from}) and ts < epoch_ms(${w.to})`;
-  await c.run(`create or replace temp table ${table} as select unnest(features), prediction, ts from (${rows})`);
+  await c.run(`create or replace temp table ${table} as select unnest(features), prediction, request_id, ts from (${rows})`);
   const described = await queryRows(c, `describe ${table}`);
   const columns: ColumnSchema[] = described
-    .filter((r) => r.column_name !== 'ts')
+    .filter((r) => r.column_name !== 'ts' && r.column_name !== 'request_id')
     .map((r) => {
       const physicalType = String(r.column_type);
       const kind = kindOfPhysical(physicalType);
@@ -176,4 +192,15 @@ async function logSample(c: DuckDBConnection, table: string, glob: string, w: Re
     span = { from: r.f === null || r.f === undefined ? null : Number(r.f), to: r.t === null || r.t === undefined ? null : Number(r.t) };
   } else span = { from: w.from, to: w.to };
   return { relation: table, columns, description, ...span };
+}
+
+/** The window's predictions joined with their labels (by request id); null when none has a label yet. */
+async function windowPerformance(c: DuckDBConnection, table: string, labels: readonly FeedbackRecord[], predictions: number): Promise<WindowLabelledPerformance | null> {
+  if (labels.length === 0 || predictions === 0) return null;
+  await loadLabelTable(c, 'monitor_labels', labels);
+  const rows = await queryRows(c, `select epoch_ms(w.ts) as ts, w.prediction, l.value, l.received_at from ${table} w join monitor_labels l using (request_id)`);
+  if (rows.length === 0) return null;
+  const labelled: LabelledPrediction[] = rows.map((r) => ({ ts: Number(r.ts), prediction: Number(r.prediction), label: Number(r.value), receivedAt: Number(r.received_at) }));
+  const task = inferTask(labelled);
+  return { task, predictions, ...labelledMetrics(labelled, task) };
 }

@@ -1,3 +1,4 @@
+import type { LabelledMetrics, PerformanceTask } from '../feedback/live-performance.js';
 import type { DriftMethod, FeatureType } from './drift-methods.js';
 
 /** Reference against current bins of a numeric feature: equal-width bins over the reference's range. */
@@ -81,4 +82,17 @@ export interface MonitorResult {
   readonly dataset: { readonly drifted: boolean; readonly driftedShare: number; readonly driftedFeatures: number; readonly evaluatedFeatures: number; readonly shareThreshold: number };
   readonly quality: QualityIssue[];
   readonly messages: string[];
+  /**
+   * Live performance of the window: its logged predictions joined with the labels received
+   * so far (feedback, by request id). Null when none of the window's predictions has a label
+   * yet; absent in results stored before it existed.
+   */
+  readonly performance?: WindowLabelledPerformance | null;
+}
+
+/** A window's labelled predictions and their metrics. */
+export interface WindowLabelledPerformance extends LabelledMetrics {
+  readonly task: PerformanceTask;
+  /** Predictions in the window (labelled or not). */
+  readonly predictions: number;
 }

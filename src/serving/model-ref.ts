@@ -71,3 +71,23 @@ export async function resolveModelRef(deps: ModelRefDeps, text: string | ModelRe
   const artifact = readModelArtifact((await deps.content.read(digest)).toString('utf8'), digest);
   return { ref, version, digest, artifact };
 }
+
+/**
+ * The dataset version (`name@N`) a model was trained on: the `data` parameter of the
+ * training run behind the reference (read now, so an alias is followed).
+ * @throws OrchardError NOT_FOUND for an unknown model, version, alias or run;
+ *   INVALID_ARGUMENT when the version has no training run, or the run recorded no training data.
+ */
+export async function trainingDataOf(deps: Pick<ModelRefDeps, 'registry' | 'tracking'>, text: string): Promise<string> {
+  const ref = parseModelRef(text);
+  let runId: string;
+  if (ref.kind === 'run') runId = ref.runId;
+  else {
+    const version = ref.kind === 'alias' ? await deps.registry.getByAlias(ref.name, ref.alias) : await deps.registry.getVersion(ref.name, ref.version);
+    if (version.runId === null) throw invalidArgument(`${version.name} version ${version.version} was not registered from a run (source ${version.source}), so its training data is unknown; give the reference dataset as name@version.`, { model: text });
+    runId = version.runId;
+  }
+  const data = (await deps.tracking.getRun(runId)).params.find((p) => p.key === 'data')?.value;
+  if (data === undefined) throw invalidArgument(`Run ${runId} behind ${text} recorded no training data (no 'data' parameter); give the reference dataset as name@version.`, { model: text });
+  return data;
+}

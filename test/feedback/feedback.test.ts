@@ -88,6 +88,6 @@ describe('feedback and live performance', () => {
     await expect(p.feedback.performance('nothing', DAY)).rejects.toThrow(/Endpoint 'nothing' has no prediction log yet/);
     await writeLog(p, t.home, 'quiet', [row('q1', DAY1, 0.4)]);
     const r = await p.feedback.performance('quiet', DAY);
-    expect(r.windows).toEqual([{ start: DAY1, end: DAY1 + DAY, predictions: 1, labelled: 0, auc: null, accuracy: null, rmse: null, mae: null, labelDelayMs: null }]);
+    expect(r.windows).toEqual([{ start: DAY1, end: DAY1 + DAY, predictions: 1, labelled: 0, auc: null, accuracy: null, logLoss: null, meanLabel: null, meanPrediction: null, calibrationError: null, rmse: null, mae: null, labelDelayMs: null }]);
   });
 });

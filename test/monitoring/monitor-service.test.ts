@@ -158,4 +158,42 @@ describe('MonitorService over a prediction log in Parquet', () => {
     expect(w[0]!.score).toBeCloseTo(0.11754699079672377, 9);
     expect(Math.abs(w[0]!.score! - w[1]!.score!)).toBeLessThan(1e-12);
   });
+
+  it("joins the window with its labels, follows a model's training data, and feeds alert rules", async () => {
+    // Labels for the window's served rows (request ids r<DAY2>-<k>), one for a shadow row and one for nobody.
+    const label = (k: number) => (k % 3 === 0 || k % 7 === 0 ? 1 : 0);
+    const labels = Array.from({ length: 170 }, (_, k) => ({ requestId: `r${DAY2}-${k}`, label: label(k) }));
+    await s.platform.feedback.submitLabels(actor, 'trips', [...labels, { requestId: `r${DAY2}-175`, label: 1 }, { requestId: 'nobody', label: 0 }]);
+    const trained = await s.platform.training.train(actor, { data: 'trips@1', target: 'delay', learner: 'linear' });
+    await s.platform.registry.register(actor, { name: 'trips-model', runId: trained.runId });
+    await s.platform.registry.setAlias(actor, 'trips-model', 'champion', 1);
+    await expect(s.platform.alerts.createRule(actor, { name: 'no-endpoint', metric: 'drift.share', op: '>', threshold: 0.1 })).rejects.toThrow(/endpoint=<name>/);
+    await s.platform.alerts.createRule(actor, { name: 'trips-origin', metric: 'drift.feature', labels: { endpoint: 'trips', feature: 'origin' }, op: '>=', threshold: 1 });
+    await s.platform.alerts.createRule(actor, { name: 'trips-auc', metric: 'performance.auc', labels: { endpoint: 'trips' }, op: '<', threshold: 0.99 });
+
+    const { result, record } = await s.platform.monitoring.run('trips', { reference: 'model:trips-model@champion', window: { from: DAY2, to: DAY2 + 86_400_000 } });
+    expect(result.reference.description).toBe('trips@1 (training data of trips-model@champion)');
+    expect(record.reference).toBe('model:trips-model@champion');
+    // Independent computation over the same 170 served rows: AUC by counting ordered pairs, accuracy at 0.5.
+    const p = Array.from({ length: 170 }, (_, j) => (((j * 104729) % 1000) + 300) / 1000);
+    const y = Array.from({ length: 170 }, (_, k) => label(k));
+    let pairs = 0;
+    let ordered = 0;
+    for (let i = 0; i < 170; i++) for (let j = 0; j < 170; j++) if (y[i] === 1 && y[j] === 0) (pairs++, (ordered += p[i]! > p[j]! ? 1 : p[i] === p[j] ? 0.5 : 0));
+    expect(result.performance).toMatchObject({ task: 'binary', predictions: 170, labelled: 170 });
+    expect(result.performance!.auc).toBeCloseTo(ordered / pairs, 12);
+    expect(result.performance!.accuracy).toBeCloseTo(p.filter((v, i) => (v >= 0.5 ? 1 : 0) === y[i]).length / 170, 12);
+    expect(result.performance!.meanLabel).toBeCloseTo(y.reduce((a, b) => a + b, 0) / 170, 12);
+    // Some predictions exceed 1: they are not probabilities, so no log loss or calibration error.
+    expect(result.performance).toMatchObject({ logLoss: null, calibrationError: null });
+
+    const changes = await s.platform.alerts.evaluate(actor);
+    expect(changes.map((c) => [c.alert.rule, c.alert.labels, c.transition, c.alert.value])).toEqual([
+      ['trips-auc', { endpoint: 'trips' }, 'firing', result.performance!.auc],
+      ['trips-origin', { endpoint: 'trips', feature: 'origin' }, 'firing', 1],
+    ]);
+    // A window no label reaches has no performance (null, not NaN), and its point is left out.
+    const empty = await s.platform.monitoring.run('trips', { window: { from: DAY1, to: DAY1 + 86_400_000 } });
+    expect(empty.result.performance).toBeNull();
+  });
 });

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { invalidArgument } from '../../core/errors.js';
 import { parseDriftOptions } from '../../monitoring/drift-methods.js';
-import { FEATURE_HEADERS, featureRows, renderDriftHtml, renderDriftJson, summaryLine } from '../../monitoring/drift-report.js';
+import { FEATURE_HEADERS, featureRows, renderDriftHtml, performanceLine, renderDriftJson, summaryLine } from '../../monitoring/drift-report.js';
 import type { WindowSpec } from '../../monitoring/monitor-service.js';
 import type { MonitorResult } from '../../monitoring/monitor-types.js';
 import { json, table, time } from '../format.js';
@@ -22,6 +22,7 @@ function windowOf(opts: { window?: string; last?: string }): WindowSpec {
 
 function printResult(out: (text: string) => void, result: MonitorResult): void {
   out(summaryLine(result));
+  out(performanceLine(result));
   for (const m of result.messages) out(`  ${m}`);
   out('');
   out(table(FEATURE_HEADERS, featureRows(result)));
