@@ -183,7 +183,7 @@ describe('MonitorService over a prediction log in Parquet', () => {
     expect(result.performance).toMatchObject({ task: 'binary', predictions: 170, labelled: 170 });
     expect(result.performance!.auc).toBeCloseTo(ordered / pairs, 12);
     expect(result.performance!.accuracy).toBeCloseTo(p.filter((v, i) => (v >= 0.5 ? 1 : 0) === y[i]).length / 170, 12);
-    expect(result.performance!.meanLabel).toBeCloseTo(y.reduce((a, b) => a + b, 0) / 170, 12);
+    expect(result.performance!.meanLabel).toBeCloseTo(y.reduce((a: number, b) => a + b, 0) / 170, 12);
     // Some predictions exceed 1: they are not probabilities, so no log loss or calibration error.
     expect(result.performance).toMatchObject({ logLoss: null, calibrationError: null });
 
