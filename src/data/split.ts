@@ -10,6 +10,8 @@ export type SplitSpec =
   | { readonly kind: 'random'; readonly fractions: Readonly<Record<string, number>>; readonly seed: number }
   | { readonly kind: 'stratified'; readonly by: string; readonly fractions: Readonly<Record<string, number>>; readonly seed: number }
   | { readonly kind: 'group'; readonly by: string; readonly fractions: Readonly<Record<string, number>>; readonly seed: number }
+  /** Rows ordered by a column, cut at the fractions in order: {train: 0.8, test: 0.2} puts the latest 20% in test (ties broken by a seeded hash; nulls in no part). */
+  | { readonly kind: 'ordered'; readonly by: string; readonly fractions: Readonly<Record<string, number>>; readonly seed: number }
   /** Parts between cut points: names.length === cuts.length + 1, cuts ascending (ISO dates or numbers). */
   | { readonly kind: 'time'; readonly by: string; readonly cuts: readonly string[]; readonly names: readonly string[] }
   /** One part per calendar period of a datetime column, named by the period (2001-01). */
@@ -24,7 +26,7 @@ export function checkSplit(spec: SplitSpec, columns: readonly ColumnSchema[]): v
     if (!c) throw invalidArgument(`Cannot split by \`${name}\`: no such column; columns are ${columns.map((x) => x.name).join(', ')}.`, { column: name });
     return c;
   };
-  if (spec.kind === 'random' || spec.kind === 'stratified' || spec.kind === 'group') {
+  if (spec.kind === 'random' || spec.kind === 'stratified' || spec.kind === 'group' || spec.kind === 'ordered') {
     const entries = Object.entries(spec.fractions);
     if (entries.length < 2) throw invalidArgument('A split needs at least two parts, e.g. train=0.8,test=0.2.');
     for (const [name, f] of entries) {
@@ -79,6 +81,11 @@ export function assignSql(spec: SplitSpec, columns: readonly ColumnSchema[], tab
       const rank = `((row_number() over (partition by ${by} order by hash(${all}, ${spec.seed}), ${all}) - 0.5) / count(*) over (partition by ${by}))`;
       return `select * exclude (__u), ${cases('__u', spec.fractions)} as __part from (select *, ${rank} as __u from ${table})`;
     }
+    case 'ordered': {
+      const by = ident(spec.by);
+      const rank = `((row_number() over (order by ${by}, hash(${all}, ${spec.seed}), ${all}) - 0.5) / count(*) over ())`;
+      return `select * exclude (__u), ${cases('__u', spec.fractions)} as __part from (select *, ${rank} as __u from ${table} where ${by} is not null) union all by name select *, null as __part from ${table} where ${by} is null`;
+    }
     case 'time': {
       const col = ident(spec.by);
       const datetime = columns.find((c) => c.name === spec.by)?.kind === 'datetime';
@@ -127,6 +134,7 @@ export function parseSplitSpec(value: unknown): SplitSpec {
       return { kind: 'random', fractions: fractions(), seed: seed() };
     case 'stratified':
     case 'group':
+    case 'ordered':
       return { kind: v.kind, by: str('by'), fractions: fractions(), seed: seed() };
     case 'time':
       return { kind: 'time', by: str('by'), cuts: list('cuts'), names: list('names') };
@@ -136,6 +144,6 @@ export function parseSplitSpec(value: unknown): SplitSpec {
       return { kind: 'period', by: str('by'), every: every as 'month' };
     }
     default:
-      throw invalidArgument(`Split kind ${JSON.stringify(v.kind)} is unknown; use random, stratified, group, time or period, e.g. ${example}.`);
+      throw invalidArgument(`Split kind ${JSON.stringify(v.kind)} is unknown; use random, stratified, group, ordered, time or period, e.g. ${example}.`);
   }
 }

@@ -8,7 +8,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { Actor, TrackingService } from '../tracking/tracking-service.js';
 import { bootstrapInterval, take } from './bootstrap.js';
 import { argmaxClasses, evaluatePredictions } from './evaluate.js';
-import { accuracy, rmse, rocAuc } from './metrics.js';
+import { accuracy, averagePrecision, brierScore, logLoss, mae, multiclassLogLoss, r2, rmse, rocAuc } from './metrics.js';
 import { loadModel, readModelArtifact, type LoadedModel, type ModelArtifact } from './model-artifact.js';
 import { NULL_SLICE, OUTSIDE_SLICE, assignRanges, checkEdges, quantileEdges, rangeKey, rangeLabels } from './numeric-slices.js';
 import { classTarget, parseTarget, readFeatures } from './train-service.js';
@@ -25,6 +25,8 @@ export interface EvaluateInput {
   readonly quantiles?: number;
   /** Another training run's model, compared on the same rows with a bootstrap interval. */
   readonly against?: string;
+  /** The metric the comparison is on (default: auc for binary, accuracy for multiclass, rmse for regression); see COMPARISON_METRICS. */
+  readonly compareOn?: string;
   readonly rounds?: number;
   readonly seed?: number;
 }
@@ -51,6 +53,15 @@ export interface EvaluationResult {
   readonly slices?: { readonly column: string; readonly edges?: readonly number[]; readonly items: { value: string; rows: number; metrics: Record<string, number> }[] };
   readonly comparison?: Comparison;
 }
+
+type Scorer = (y: Float64Array, s: Float64Array, classes: number) => number;
+/** The metrics two models can be compared on, per task: how each is computed from labels and predictions. */
+export const COMPARISON_METRICS: Readonly<Record<'binary' | 'multiclass' | 'regression', Readonly<Record<string, Scorer>>>> = {
+  binary: { auc: (y, s) => rocAuc(y, s), log_loss: (y, s) => logLoss(y, s), brier: (y, s) => brierScore(y, s), average_precision: (y, s) => averagePrecision(y, s), accuracy: (y, s) => accuracy(y, s.map((p) => (p >= 0.5 ? 1 : 0))) },
+  multiclass: { accuracy: (y, s, k) => accuracy(y, argmaxClasses(s, k)), log_loss: (y, s, k) => multiclassLogLoss(y, s, k) },
+  regression: { rmse: (y, s) => rmse(y, s), mae: (y, s) => mae(y, s), r2: (y, s) => r2(y, s) },
+};
+const DEFAULT_COMPARISON = { binary: 'auc', multiclass: 'accuracy', regression: 'rmse' } as const;
 
 /** Model evaluation as a tracked run: metrics on a dataset version, per slice, and against another model. */
 export class EvaluationService {
@@ -90,6 +101,9 @@ export class EvaluationService {
     const other = input.against ? await this.modelOfRun(input.against) : undefined;
     if (other && other.model.artifact.training.target !== a.training.target) {
       throw invalidArgument(`The models predict different targets ('${a.training.target}' and '${other.model.artifact.training.target}'); compare models of the same target.`);
+    }
+    if (input.compareOn !== undefined && COMPARISON_METRICS[a.task][input.compareOn] === undefined) {
+      throw invalidArgument(`A ${a.task} model cannot be compared on '${input.compareOn}'; use one of ${Object.keys(COMPARISON_METRICS[a.task]).join(', ')}.`, { compareOn: input.compareOn });
     }
     const parsed = parseTarget(a.training.target, version.columns);
     // Labels the model never saw read as missing, so those rows are left out.
@@ -131,8 +145,9 @@ export class EvaluationService {
         const other_ = await engine.withConnection((c) => readFeatures(c, path, other.model.artifact.transform, target.sql));
         if (other_.target.length !== data.target.length) throw new OrchardError('INTERNAL', 'The two models read different rows of the same dataset.');
         const q = other.model.predictFeatures(other_.features);
-        const metric = a.task === 'binary' ? 'auc' : a.task === 'multiclass' ? 'accuracy' : 'rmse';
-        const score = (y: Float64Array, s: Float64Array) => (a.task === 'binary' ? rocAuc(y, s) : a.task === 'multiclass' ? accuracy(y, argmaxClasses(s, K)) : rmse(y, s));
+        const metric = input.compareOn ?? DEFAULT_COMPARISON[a.task];
+        const scorer = COMPARISON_METRICS[a.task][metric]!;
+        const score = (y: Float64Array, s: Float64Array) => scorer(y, s, K);
         const difference = score(data.target, p) - score(data.target, q);
         const ci = bootstrapInterval(data.target.length, (idx) => {
           const y = take(data.target, idx);

@@ -90,8 +90,14 @@ export class ScheduleService {
     return record;
   }
 
-  listTriggers(kind?: TriggerKind): Promise<TriggerRecord[]> {
-    return this.#store.schedules.listTriggers(kind);
+  /** Triggers by name, each with its latest firing (what fired it, and the run it started). */
+  async listTriggers(kind?: TriggerKind): Promise<(TriggerRecord & { lastClaim: { key: string; claimedAt: number; runId: string | null; error: string | null } | undefined })[]> {
+    const out = [];
+    for (const t of await this.#store.schedules.listTriggers(kind)) {
+      const last = await this.#store.schedules.lastClaim(`trigger:${t.name}`);
+      out.push({ ...t, lastClaim: last && { key: last.key, claimedAt: last.claimedAt, runId: last.runId, error: last.error } });
+    }
+    return out;
   }
 
   /** @throws OrchardError `NOT_FOUND` for an unknown trigger. */

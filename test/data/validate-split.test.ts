@@ -131,6 +131,17 @@ describe('splits', () => {
     ]);
   });
 
+  it('ordered: the latest rows by a column form the last part, in exact shares', async () => {
+    const r = await s.platform.derive.split(actor, 'rows', { kind: 'ordered', by: 'day', fractions: { train: 0.8, test: 0.2 }, seed: 5 }, { output: 'o' });
+    expect([r.parts.train!.rows, r.parts.test!.rows]).toEqual([8000, 2000]);
+    const last = await partRows(`o-train@${r.parts.train!.version}`, 'select max(epoch(day)) from $T');
+    const first = await partRows(`o-test@${r.parts.test!.version}`, 'select min(epoch(day)) from $T');
+    expect(Number(last)).toBeLessThanOrEqual(Number(first));
+    // The test part holds the latest days: every row after the training part's last day.
+    expect(await partRows(`o-test@${r.parts.test!.version}`, `select count(*) from $T where epoch(day) > ${Number(last)}`)).toBe(await partRows('rows', `select count(*) from $T where epoch(day) > ${Number(last)}`));
+    expect(await partRows('rows', `select count(*) from $T where epoch(day) > ${Number(last)}`)).toBeGreaterThan(1000);
+  });
+
   it('rejects bad specs with the fix', async () => {
     await expect(s.platform.derive.split(actor, 'rows', { kind: 'random', fractions: { a: 0.5, b: 0.4 }, seed: 1 })).rejects.toThrow(/add up to 0.9; they must add up to 1/);
     await expect(s.platform.derive.split(actor, 'rows', { kind: 'group', by: 'nope', fractions: { a: 0.5, b: 0.5 }, seed: 1 })).rejects.toThrow(/no such column; columns are id, customer/);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gaussian, seededRandom } from '../../src/core/random.js';
 import { bootstrapInterval, take } from '../../src/learn/bootstrap.js';
-import { rocAuc } from '../../src/learn/metrics.js';
+import { logLoss, rocAuc } from '../../src/learn/metrics.js';
 import { tempPlatform } from '../support/temp.js';
 
 const actor = { name: 'tester' };
@@ -72,6 +72,18 @@ describe('evaluation runs', () => {
     expect(vs.comparison!.high).toBeGreaterThanOrEqual(vs.comparison!.difference);
     const self = await s.platform.evaluation.evaluate(actor, { model: gbdt, data: 'homes-test', against: gbdt, rounds: 20 });
     expect([self.comparison!.difference, self.comparison!.low, self.comparison!.high]).toEqual([0, 0, 0]);
+  });
+
+  it('compares on a chosen metric: log loss difference equals the two models scored apart', async () => {
+    const vs = await s.platform.evaluation.evaluate(actor, { model: gbdt, data: 'homes-test', against: logistic, compareOn: 'log_loss', rounds: 50 });
+    const test = csvRows.filter((r) => r.day >= '2024-05-01');
+    const y = Float64Array.from(test, (r) => (r.price > 250 ? 1 : 0));
+    const rows = test.map(({ day, city, size }) => ({ day, city, size }));
+    const [a, b] = await Promise.all([gbdt, logistic].map(async (run) => (await s.platform.evaluation.modelOfRun(run)).model.predict(rows)));
+    expect(vs.comparison!.metric).toBe('log_loss');
+    expect(vs.comparison!.difference).toBeCloseTo(logLoss(y, a!) - logLoss(y, b!), 12);
+    expect(vs.comparison!.low).toBeLessThanOrEqual(vs.comparison!.difference);
+    await expect(s.platform.evaluation.evaluate(actor, { model: gbdt, data: 'homes-test', against: logistic, compareOn: 'rmse' })).rejects.toThrow(/binary model cannot be compared on 'rmse'; use one of auc, log_loss/);
   });
 
   it('refuses a run without a model, an unknown slice column and models of different targets', async () => {

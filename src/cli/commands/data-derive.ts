@@ -58,8 +58,8 @@ export function registerDataDeriveCommands(data: Command): void {
     .option('--random <parts>', 'seeded random parts, e.g. train=0.8,test=0.2')
     .option('--stratify <column>', 'keep the class balance of this column (with --fractions)')
     .option('--group <column>', 'keep each value of this column in one part (with --fractions)')
-    .option('--fractions <parts>', 'parts for --stratify and --group, e.g. train=0.8,test=0.2')
-    .option('--time <column>', 'split at cut points of this column (with --cuts and --names)')
+    .option('--fractions <parts>', 'parts for --stratify, --group and --time, e.g. train=0.8,test=0.2')
+    .option('--time <column>', 'split at cut points of this column (with --cuts and --names), or in its order by share (with --fractions: the latest rows last)')
     .option('--cuts <points>', 'ascending cut points, e.g. 2001-03-01,2001-05-01')
     .option('--names <names>', 'part names, one more than cut points, e.g. train,valid,test', 'train,test')
     .option('--by-period <column>', 'one part per period of this datetime column (with --every)')
@@ -112,7 +112,9 @@ function splitSpec(o: SplitOptions): SplitSpec {
   if (o.stratify !== undefined) return { kind: 'stratified', by: o.stratify, fractions: fractions(o.fractions, '--stratify'), seed };
   if (o.group !== undefined) return { kind: 'group', by: o.group, fractions: fractions(o.fractions, '--group'), seed };
   if (o.time !== undefined) {
-    if (o.cuts === undefined) throw invalidArgument('--time needs --cuts, e.g. --cuts 2001-05-01.');
+    // Fractions instead of cut points: the rows in order of the column, the last share in the last part.
+    if (o.cuts === undefined && o.fractions !== undefined) return { kind: 'ordered', by: o.time, fractions: fractions(o.fractions, '--time'), seed };
+    if (o.cuts === undefined) throw invalidArgument('--time needs --cuts (e.g. --cuts 2001-05-01) or --fractions (e.g. --fractions train=0.8,test=0.2 puts the latest 20% in test).');
     return { kind: 'time', by: o.time, cuts: o.cuts.split(',').map((s) => s.trim()), names: o.names.split(',').map((s) => s.trim()) };
   }
   if (!['year', 'month', 'week', 'day'].includes(o.every)) throw invalidArgument(`--every must be year, month, week or day, got '${o.every}'.`);

@@ -68,8 +68,16 @@ export function registerMonitorCommands(program: Command): void {
         if (opts.history !== undefined) {
           if (!/^[1-9]\d*$/.test(opts.history)) throw invalidArgument(`--history must be a positive whole number, got '${opts.history}'.`);
           const records = await platform.monitoring.history(endpoint, Number(opts.history));
-          if (opts.json) return ctx.out(json(records.map(({ resultJson: _, ...r }) => r)));
-          return ctx.out(table(['ID', 'COMPUTED', 'WINDOW FROM', 'WINDOW TO', 'ROWS', 'REFERENCE', 'DRIFTED SHARE', 'DATASET DRIFT'], records.map((r) => [String(r.id), time(r.computedAt), time(r.windowFrom), time(r.windowTo), r.windowRows.toLocaleString('en-US'), r.reference, r.driftedShare.toFixed(2), r.datasetDrifted ? 'yes' : 'no'])));
+          // The series with each window's live performance (null until its labels arrive).
+          const series = records.map(({ resultJson, ...r }) => ({ ...r, performance: (JSON.parse(resultJson) as MonitorResult).performance ?? null }));
+          if (opts.json) return ctx.out(json(series));
+          const f = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(4));
+          return ctx.out(
+            table(
+              ['ID', 'COMPUTED', 'WINDOW FROM', 'WINDOW TO', 'ROWS', 'REFERENCE', 'DRIFTED SHARE', 'DATASET DRIFT', 'LABELLED', 'LIVE AUC', 'LOG LOSS'],
+              series.map((r) => [String(r.id), time(r.computedAt), time(r.windowFrom), time(r.windowTo), r.windowRows.toLocaleString('en-US'), r.reference, r.driftedShare.toFixed(2), r.datasetDrifted ? 'yes' : 'no', r.performance ? r.performance.labelled.toLocaleString('en-US') : '-', f(r.performance?.auc), f(r.performance?.logLoss)]),
+            ),
+          );
         }
         const result = await platform.monitoring.latest(endpoint);
         if (opts.json) return ctx.out(renderDriftJson(result));

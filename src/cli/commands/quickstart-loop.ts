@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { createLogger } from '../../core/logger.js';
 import { invalidArgument } from '../../core/errors.js';
 import { startServer } from '../../server/start-server.js';
@@ -31,30 +32,50 @@ export async function runLoopQuickstart(ctx: CliContext, opts: LoopQuickstartOpt
     return n;
   };
   const options = { ...CLOSED_LOOP_DEFAULTS, trainRows: count(opts.trainRows, CLOSED_LOOP_DEFAULTS.trainRows, 'train-rows'), replayRows: count(opts.replayRows, CLOSED_LOOP_DEFAULTS.replayRows, 'replay-rows') };
-  ctx.out('Orchard quickstart: the closed loop on flights-3m — train, register, serve, replay March–June, watch, retrain, promote.\n');
+  ctx.out('Orchard quickstart: the closed loop on flights-3m — train, register, serve, replay March–June, watch, alert, retrain, promote.\n');
   const say = stageReporter((line) => ctx.out(line));
   const platform = await ctx.platform();
   const actor = { name: `local:${ctx.config.user}` };
   let hub: ServingHub | undefined;
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   const token = ctx.config.token;
+  // One keep-alive connection per request in flight: fetch's per-request cost would dominate single-row requests.
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   try {
+    const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    const post = (url: string, body: unknown, requestId?: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const payload = JSON.stringify(body);
+        const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(payload), ...(requestId ? { 'x-request-id': requestId } : {}) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            try {
+              const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+              if ((res.statusCode ?? 500) >= 300) reject(new Error(`${url} answered ${res.statusCode}: ${String(answer.message ?? JSON.stringify(answer).slice(0, 300))}`));
+              else resolve(answer);
+            } catch (e) {
+              reject(e as Error);
+            }
+          });
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end(payload);
+      });
     const serve = async (model: string): Promise<ReplayTarget> => {
-      const spec = parseEndpointSpec({ name: 'flights', model, batching: { maxBatchSize: 1024, maxWaitMs: 0, maxQueueRows: 100_000 }, timeoutMs: 30_000, log: true });
+      const spec = parseEndpointSpec({ name: 'flights', model, batching: { maxBatchSize: 256, maxWaitMs: 1, maxQueueRows: 100_000 }, timeoutMs: 30_000, log: true });
       hub = await ServingHub.start(platform, { endpoints: [spec], pollMs: 1000 });
       server = await startServer(platform, { host: '127.0.0.1', port: Number(opts.port), logger: createLogger('warn'), serving: hub });
-      say(`  endpoint 'flights' on ${server.url} (POST /predict, /invocations, /v2/models/flights/infer; /metrics)`);
-      const url = `${server.url}/api/v1/endpoints/flights/predict`;
+      say(`  endpoint 'flights' on ${server.url} (POST /predict, /invocations, /v2/models/flights/infer; /feedback; /metrics)`);
+      const base = `${server.url}/api/v1/endpoints/flights`;
       return {
         predict: async (rows, requestId) => {
-          const response = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-            body: JSON.stringify({ rows }),
-          });
-          const body = (await response.json()) as { predictions?: number[]; version?: number | null; message?: string };
-          if (!response.ok) throw new Error(`The endpoint answered ${response.status}: ${body.message ?? JSON.stringify(body).slice(0, 300)}`);
-          return { predictions: body.predictions!, version: body.version ?? null };
+          const body = await post(`${base}/predict`, { rows }, requestId);
+          return { predictions: body.predictions as number[], version: (body.version as number | null | undefined) ?? null };
+        },
+        sendLabels: async (labels) => {
+          for (let i = 0; i < labels.length; i += 2000) await post(`${base}/feedback`, { labels: labels.slice(i, i + 2000) });
         },
         flushLog: () => hub!.log.flush(),
         follow: () => hub!.refresh(),
@@ -64,19 +85,26 @@ export async function runLoopQuickstart(ctx: CliContext, opts: LoopQuickstartOpt
 
     ctx.out(`\nDone in ${duration(Date.now() - began)}.`);
     ctx.out(table(
-      ['MONTH', 'ROWS', 'SERVED BY', 'LIVE AUC', 'LOG LOSS', 'DELAYED', 'PREDICTED', 'DRIFTED FEATURES', 'ACTION'],
-      result.months.map((m) => [m.month, m.rows.toLocaleString('en-US'), `v${m.version}`, m.auc.toFixed(4), m.logLoss.toFixed(4), pct(m.observed), pct(m.expected), `${Math.round(m.driftedShare * 100)}%`, m.action.replace(/ \(.*\)$/, '')]),
+      ['MONTH', 'FLIGHTS', 'SERVED BY', 'LIVE AUC', 'LOG LOSS', 'V1 LOG LOSS', 'DELAYED', 'PREDICTED', 'DRIFTED', 'ALERTS FIRED', 'ACTION'],
+      result.months.map((m) => [m.month, m.rows.toLocaleString('en-US'), `v${m.version}`, m.auc.toFixed(4), m.logLoss.toFixed(4), m.firstLogLoss.toFixed(4), pct(m.observed), pct(m.expected), m.driftedFeatures.join(', ') || '-', m.fired.join(', ') || '-', m.action]),
     ));
-    ctx.out(`\n  model versions  ${result.versions.map((v) => `v${v.version} (${v.trainedOn})`).join(', ')}; champion v${result.versions[result.versions.length - 1]!.version}`);
-    ctx.out(`  training AUC    ${num(result.trainAuc)} (January–February model on March)`);
-    ctx.out(`  alerts          ${result.alerts.length ? result.alerts.join('; ') : 'none'}`);
-    ctx.out(`  stored in       ${ctx.config.db} and ${ctx.config.artifacts}`);
+    const champion = result.versions[result.versions.length - 1]!;
+    ctx.out(`\n  model versions   ${result.versions.map((v) => `v${v.version} (${v.trainedOn})`).join(', ')}; champion v${champion.version}`);
+    ctx.out(`  first model      test AUC ${num(result.trainAuc)} on March (trained on January–February)`);
+    ctx.out('  alerts');
+    for (const a of result.alerts) ctx.out(`    ${a.rule.padEnd(22)} ${a.state.padEnd(8)} fired ${a.firedAt === null ? '-' : new Date(a.firedAt).toISOString()}, last value ${a.value?.toFixed(4) ?? '-'}`);
+    if (result.alerts.length === 0) ctx.out('    none fired');
+    ctx.out('  triggered runs');
+    for (const r of result.runs) ctx.out(`    ${r.month}  ${r.trigger}: run ${r.runId ?? '-'} ${r.status.toLowerCase()}; ${r.gate}${r.promoted === null ? '' : `; promoted v${r.promoted}`}`);
+    if (result.runs.length === 0) ctx.out('    none');
+    ctx.out(`  stored in        ${ctx.config.db} and ${ctx.config.artifacts}`);
     ctx.out('\nNext:');
     ctx.out('  npx orchard models show flights                   versions, aliases, lineage to datasets');
-    ctx.out('  npx orchard runs list -e quickstart               the training runs and their metrics');
-    ctx.out('  npx orchard monitor show flights --history 10     drift per replayed month');
+    ctx.out('  npx orchard alerts list                           the alerts and their state');
+    ctx.out('  npx orchard triggers list                         the triggers and the runs they started');
+    ctx.out('  npx orchard runs list -e quickstart               the training runs and the retraining pipeline runs');
+    ctx.out('  npx orchard monitor show flights --history 10     drift and live performance per replayed month');
     ctx.out('  npx orchard monitor report flights --output drift.html');
-    ctx.out('  npx orchard run examples/flights/pipeline.ts      the same path as a cached, resumable pipeline');
     if (opts.serve && server) {
       ctx.out(`\nServing flights@champion on ${server.url} until Ctrl-C.`);
       await new Promise<void>((resolve) => {
@@ -85,6 +113,7 @@ export async function runLoopQuickstart(ctx: CliContext, opts: LoopQuickstartOpt
       });
     }
   } finally {
+    agent.destroy();
     await server?.close();
     await hub?.close();
   }

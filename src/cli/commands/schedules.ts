@@ -78,7 +78,8 @@ export function registerScheduleCommands(program: Command): void {
       withContext(async (ctx, opts: { json?: boolean }) => {
         const items = await (await ctx.platform()).schedules.listTriggers();
         if (opts.json) return ctx.out(json(items));
-        ctx.out(table(['NAME', 'ON', 'MATCH', 'PIPELINE', 'CREATED'], items.map((t) => [t.name, t.kind, t.pattern ?? '-', t.pipeline, time(t.createdAt)])));
+        const last = (t: (typeof items)[number]) => (t.lastClaim === undefined ? '-' : `${time(t.lastClaim.claimedAt)} ${t.lastClaim.runId ? `run ${t.lastClaim.runId}` : `failed: ${t.lastClaim.error ?? '?'}`}`);
+        ctx.out(table(['NAME', 'ON', 'MATCH', 'PIPELINE', 'CREATED', 'LAST FIRED'], items.map((t) => [t.name, t.kind, t.pattern ?? '-', t.pipeline, time(t.createdAt), last(t)])));
       }),
     );
   triggers

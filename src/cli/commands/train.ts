@@ -57,10 +57,11 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--quantiles <n>', 'slice the numeric --slice-by column into n quantile ranges, e.g. 4')
     .option('--plugin <file...>', 'learner plugin module(s) the model needs, e.g. ./my-learner.ts')
     .option('--against <run-id>', "another training run's model: the metric difference with a bootstrap 95% interval")
+    .option('--compare-on <metric>', 'the metric of --against: auc (binary default), log_loss, brier, average_precision, accuracy; rmse (regression default), mae, r2')
     .option('--rounds <n>', 'bootstrap rounds', '200')
     .option('--json', 'print JSON')
     .action(
-      withContext(async (ctx, opts: { model: string; data: string; sliceBy?: string; slice?: string; bins?: string; quantiles?: string; plugin?: string[]; against?: string; rounds: string; json?: boolean }) => {
+      withContext(async (ctx, opts: { model: string; data: string; sliceBy?: string; slice?: string; bins?: string; quantiles?: string; plugin?: string[]; against?: string; compareOn?: string; rounds: string; json?: boolean }) => {
         const rounds = Number(opts.rounds);
         if (!Number.isInteger(rounds) || rounds < 10) throw invalidArgument(`--rounds must be a whole number ≥ 10, got '${opts.rounds}'.`);
         if (opts.slice !== undefined && opts.sliceBy !== undefined && opts.slice !== opts.sliceBy) throw invalidArgument(`--slice '${opts.slice}' and --slice-by '${opts.sliceBy}' disagree; give one of them.`);
@@ -70,7 +71,7 @@ export function registerEvaluateCommand(program: Command): void {
         if (quantiles !== undefined && !Number.isInteger(quantiles)) throw invalidArgument(`--quantiles must be a whole number from 2 to 100, got '${opts.quantiles}'.`);
         await loadLearnerPlugins(opts.plugin ?? []);
         const platform = await ctx.platform();
-        const r = await platform.evaluation.evaluate({ name: `local:${ctx.config.user}` }, { model: opts.model, data: opts.data, sliceBy, bins, quantiles, against: opts.against, rounds });
+        const r = await platform.evaluation.evaluate({ name: `local:${ctx.config.user}` }, { model: opts.model, data: opts.data, sliceBy, bins, quantiles, against: opts.against, compareOn: opts.compareOn, rounds });
         if (opts.json) return ctx.out(json(r));
         ctx.out(`Evaluated on ${r.dataset} (${r.rows.toLocaleString('en-US')} rows), run ${r.runId}:`);
         ctx.out(table(['METRIC', 'VALUE'], Object.entries(r.metrics).map(([k, v]) => [k, num(v)])));

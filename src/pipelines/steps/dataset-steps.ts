@@ -47,3 +47,26 @@ export const datasetFile = step({
     await copyFile(await platform.datasets.parquetPath(version), outputs.data);
   },
 });
+
+/**
+ * Pins a dataset to the version it names now: `flights-recent` or `flights-recent@latest`
+ * gives `flights-recent@7` while that is the newest. Never cached, so the steps after it key
+ * their cache on the concrete version — a pipeline that retrains on "the latest data" reruns
+ * them when a new version lands, and reuses them when none did.
+ * @example const data = p.step(steps.pin, { params: { dataset: 'flights-recent' } });
+ */
+export const pin = step({
+  name: 'pin',
+  description: 'The version a dataset reference names now (name → name@N)',
+  outputs: { version: types.string, rows: types.number },
+  params: { dataset: '' },
+  cache: false,
+  run: async ({ params, log, orchard }) => {
+    if (params.dataset === '') throw new OrchardError('INVALID_ARGUMENT', "The pin step needs a dataset: params: { dataset: 'flights-recent' } (or name@latest, name@3).");
+    const version = await (await orchard()).datasets.resolve(params.dataset);
+    const ref = `${version.name}@${version.version}`;
+    log.tag('orchard.dataset_version', ref);
+    log.metrics({ rows: version.rows });
+    return { version: ref, rows: version.rows };
+  },
+});

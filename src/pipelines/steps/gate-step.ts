@@ -60,7 +60,8 @@ function numbers(value: JsonValue, what: string): Record<string, number> {
 /**
  * Validates a candidate model (a training or tuning run id) on a dataset version: metric
  * thresholds (`min`, `max`), and — when `registeredModel` has a model at `alias` (default
- * `champion`) — it must beat that champion on the same rows by more than `margin`. The first
+ * `champion`) — it must beat that champion on the same rows by more than `margin`, in the
+ * `compareOn` metric (default AUC for binary models; `log_loss`, `brier`, `accuracy`, `rmse`, …). The first
  * model passes when there is no champion. On failure, `onFail: 'fail'` (default) fails the
  * run with the reasons; `'skip'` outputs `passed: false`, and steps wired with
  * `when: gate.outputs.passed.truthy()` (and everything after them) are skipped.
@@ -75,7 +76,7 @@ export const gate = step({
   description: 'Check metric thresholds and that the model beats the current champion',
   inputs: { model: types.string, data: types.string },
   outputs: { passed: types.boolean, reasons: types.list(types.string), champion: types.string, metrics: types.json<Record<string, number>>() },
-  params: { registeredModel: '', alias: 'champion', min: {} as JsonValue, max: {} as JsonValue, margin: 0, significant: false, onFail: 'fail', rounds: 200, seed: 0 },
+  params: { registeredModel: '', alias: 'champion', min: {} as JsonValue, max: {} as JsonValue, compareOn: '', margin: 0, significant: false, onFail: 'fail', rounds: 200, seed: 0 },
   run: async ({ inputs, params, actor, log, orchard }) => {
     if (params.onFail !== 'fail' && params.onFail !== 'skip') throw invalidArgument(`onFail must be 'fail' or 'skip', got '${params.onFail}'.`);
     const min = numbers(params.min, "The gate's min param");
@@ -93,7 +94,7 @@ export const gate = step({
       }
     }
     const against = champion !== null && champion.runId !== inputs.model ? champion.runId : undefined;
-    const r = await platform.evaluation.evaluate(actor, { model: inputs.model, data: inputs.data, against, rounds: params.rounds, seed: params.seed });
+    const r = await platform.evaluation.evaluate(actor, { model: inputs.model, data: inputs.data, against, compareOn: params.compareOn === '' ? undefined : params.compareOn, rounds: params.rounds, seed: params.seed });
     const verdict = gateVerdict({ metrics: r.metrics, min, max, champion: against ? champion!.ref : null, comparison: r.comparison ?? null, margin: params.margin, significant: params.significant });
     if (champion !== null && against === undefined) verdict.reasons.push(`the candidate is champion ${champion.ref} itself`);
     log.metrics({ ...r.metrics, passed: verdict.passed ? 1 : 0 });

@@ -3,7 +3,7 @@
  * The seed's stages: extract (or ingest a local file), profile, validate, split, transform,
  * train, tune, evaluate, gate, register, promote and deploy (docs/CONCEPTS.md, "Standard steps").
  */
-export { datasetFile, ingest } from './dataset-steps.js';
+export { datasetFile, ingest, pin } from './dataset-steps.js';
 export { extract } from './extract-step.js';
 export { profile, split, transform, validate } from './prepare-steps.js';
 export { evaluate, train, tune } from './model-steps.js';

@@ -70,6 +70,16 @@ export const validate = step({
   },
 });
 
+/**
+ * The split step's `train` and `test` outputs (pure): the parts of those names, else the first
+ * and second part in the order the spec names them (not the order the parts come back in).
+ */
+export function trainAndTest(spec: SplitSpec, parts: Readonly<Record<string, string>>): { train: string; test: string } {
+  const named = spec.kind === 'time' ? spec.names : 'fractions' in spec ? Object.keys(spec.fractions) : [];
+  const names = [...named.filter((n) => n in parts), ...Object.keys(parts).filter((n) => !named.includes(n))];
+  return { train: parts.train ?? parts[names[0]!] ?? '', test: parts.test ?? parts[names[1]!] ?? '' };
+}
+
 /** The split spec a `split` step's params describe (pure). */
 export function splitSpecOf(params: { kind: string; by: string; cuts: readonly string[]; names: readonly string[]; fractions: JsonValue; seed: number }): SplitSpec {
   switch (params.kind) {
@@ -77,7 +87,8 @@ export function splitSpecOf(params: { kind: string; by: string; cuts: readonly s
       return { kind: 'time', by: params.by, cuts: params.cuts, names: params.names };
     case 'random':
     case 'stratified':
-    case 'group': {
+    case 'group':
+    case 'ordered': {
       const f = params.fractions;
       if (f === null || typeof f !== 'object' || Array.isArray(f) || Object.values(f).some((v) => typeof v !== 'number')) {
         throw invalidArgument(`A ${params.kind} split needs fractions: { train: 0.8, test: 0.2 }, got ${JSON.stringify(f)}.`);
@@ -86,7 +97,7 @@ export function splitSpecOf(params: { kind: string; by: string; cuts: readonly s
       return params.kind === 'random' ? { kind: 'random', fractions, seed: params.seed } : { kind: params.kind, by: params.by, fractions, seed: params.seed };
     }
     default:
-      throw invalidArgument(`Split kind '${params.kind}' is unknown; use time (by, cuts, names), random, stratified or group (fractions, seed).`);
+      throw invalidArgument(`Split kind '${params.kind}' is unknown; use time (by, cuts, names), random, stratified, group or ordered (fractions, seed; ordered puts the last rows by by in the last part).`);
   }
 }
 
@@ -107,10 +118,9 @@ export const split = step({
     const platform = await orchard();
     const r = await platform.derive.split(actor, inputs.version, spec, { output: params.output === '' ? undefined : params.output });
     const parts = Object.fromEntries(Object.entries(r.parts).map(([k, v]) => [k, `${v.name}@${v.version}`]));
-    const names = Object.keys(parts);
     for (const [k, v] of Object.entries(r.parts)) log.metric(`rows/${k}`, v.rows);
     log.tag('orchard.split_run', r.runId);
-    return { train: parts.train ?? parts[names[0]!] ?? '', test: parts.test ?? parts[names[1]!] ?? '', parts };
+    return { ...trainAndTest(spec, parts), parts };
   },
 });
 
