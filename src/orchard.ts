@@ -120,7 +120,16 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
   });
   const registry = new RegistryService(store, clock);
   const schedules = new ScheduleService(store, clock);
-  const scheduler = new LoopScheduler({ store, schedules, clock, launcher: pipelineServiceLauncher(pipelines, config.home), owner: `${hostname()}:${process.pid}` });
+  const monitoring = new MonitorService({
+    store,
+    engine,
+    datasets,
+    clock,
+    // The log is a folder of Parquet files DuckDB globs in place; only a local blob store (whose location is its root folder) has one.
+    logFolder: (endpoint) => (blobs.localPath ? join(blobs.location, ...predictionLogPrefix(endpoint).split('/')) : undefined),
+    trainingDataOf: (model) => trainingDataOf({ registry, tracking }, model),
+  });
+  const scheduler = new LoopScheduler({ store, schedules, clock, monitors: monitoring, launcher: pipelineServiceLauncher(pipelines, config.home), owner: `${hostname()}:${process.pid}` });
   const source = new CompositeMetricSource([new StalenessSource(store), new RunMetricsSource(store), new MonitorMetricsSource(store), new MetricPointsSource(store)]);
   return {
     pipelines,
@@ -145,15 +154,7 @@ export async function createOrchard(config: OrchardConfig, options: { clock?: Cl
     registry,
     endpoints: new EndpointService(store, { registry, tracking, content }, clock),
     modelCards: new ModelCardService(store, content, clock),
-    monitoring: new MonitorService({
-      store,
-      engine,
-      datasets,
-      clock,
-      // The log is a folder of Parquet files DuckDB globs in place; only a local blob store (whose location is its root folder) has one.
-      logFolder: (endpoint) => (blobs.localPath ? join(blobs.location, ...predictionLogPrefix(endpoint).split('/')) : undefined),
-      trainingDataOf: (model) => trainingDataOf({ registry, tracking }, model),
-    }),
+    monitoring,
     async close() {
       await engine.close();
       await store.destroy();

@@ -9,13 +9,15 @@ import type { AlertRecord } from '../metadata/loop-repositories.js';
 import type { Platform } from '../orchard.js';
 import { runSummary } from '../pipelines/run-summary.js';
 import type { Fired } from '../scheduler/loop-scheduler.js';
+import { monitorParams, monitorTarget } from '../scheduler/monitor-schedule.js';
 import type { Actor } from '../tracking/tracking-service.js';
 
 /**
  * The closed loop on flights-3m, as a user of the platform would wire it (MLOps level 2):
  * ingest; train on January–February, register and promote a champion; serve it on an
  * endpoint that follows `flights@champion`; alert rules on the endpoint's monitor (input
- * drift, and the observed delay rate against the predicted one once labels arrive), each
+ * drift, and the observed delay rate against the predicted one once labels arrive) — the
+ * monitor itself a schedule — each
  * with a trigger that runs the `flights-retrain` pipeline. Then March–June are replayed
  * through the endpoint one request per flight; after each month its labels come in through
  * the feedback API and its labelled flights land as a new version of `flights-recent`, the
@@ -153,7 +155,9 @@ async function loop(platform: Platform, actor: Actor, options: ClosedLoopOptions
   say(`  registered ${MODEL} version ${v1.version}, alias champion`);
   const { model: firstModel } = await platform.evaluation.modelOfRun(first.runId);
 
-  say('Wiring the loop: retraining pipeline, alert rules on the monitor, triggers');
+  say('Wiring the loop: a scheduled monitor, alert rules on it, triggers that run a retraining pipeline');
+  const monitor = await platform.schedules.createSchedule(actor, { name: `monitor-${ENDPOINT}`, cron: '*/5 * * * *', pipeline: monitorTarget(ENDPOINT), params: monitorParams({ reference: `model:${MODEL}@champion`, window: { last: options.replayRows }, features: INPUTS }) });
+  say(`  schedule ${monitor.name}: the monitor of endpoint ${ENDPOINT} every 5 minutes (last ${options.replayRows.toLocaleString('en-US')} predictions against the champion's training data); here it runs at each month's end`);
   const pushed = await platform.pipelines.push(actor, RETRAIN_PIPELINE_FILE, { cwd: process.cwd(), gitCommit: null });
   say(`  pipeline ${pushed.version.name}@${pushed.version.version}: pin ${RECENT} → split → train → gate against the champion → register → promote`);
   const rules = [
@@ -183,7 +187,8 @@ async function loop(platform: Platform, actor: Actor, options: ClosedLoopOptions
     const recent = await sampleInto(part(name), options.trainRows, RECENT);
     say(`  labels for ${label} arrived: ${rows.length.toLocaleString('en-US')} through the feedback API; ${recent} holds ${options.trainRows.toLocaleString('en-US')} labelled flights`);
 
-    const { result } = await platform.monitoring.run(ENDPOINT, { reference: `model:${MODEL}@champion`, window: { last: rows.length }, features: INPUTS });
+    await platform.scheduler.runMonitor(monitor.name);
+    const result = await platform.monitoring.latest(ENDPOINT);
     const drifted = result.features.filter((f) => f.drifted).map((f) => f.name);
     const perf = result.performance;
     const y = Float64Array.from(rows, isDelayed);
@@ -243,10 +248,16 @@ async function followRun(platform: Platform, f: Fired, month: string, say: (line
   let gate = 'gate did not run';
   if (gateUnit?.stepRunId) {
     const g = await platform.tracking.getRun(gateUnit.stepRunId);
-    const metric = (k: string) => g.metrics.find((m) => m.key === k)?.value;
-    const passed = g.tags.find((t) => t.key === 'orchard.gate')?.value;
-    const diff = metric('champion_difference');
-    gate = `gate ${passed ?? '?'}: AUC ${metric('auc')?.toFixed(4) ?? '-'} on fresh held-out flights${diff === undefined ? '' : `, ${diff >= 0 ? '+' : ''}${diff.toFixed(4)} against champion v${before}`}`;
+    const passed = g.tags.find((t) => t.key === 'orchard.gate')?.value ?? '?';
+    // The evaluation behind the verdict: the candidate's metrics and its difference with the champion.
+    const evaluation = g.tags.find((t) => t.key === 'orchard.evaluation_run')?.value;
+    const e = evaluation ? await platform.tracking.getRun(evaluation) : g;
+    const metric = (k: string) => e.metrics.find((m) => m.key === k)?.value;
+    const diff = e.metrics.find((m) => m.key.startsWith('diff_') && !m.key.endsWith('_low') && !m.key.endsWith('_high'));
+    const name = diff?.key.slice('diff_'.length);
+    const mine = name === undefined ? undefined : metric(name);
+    const versus = diff && mine !== undefined ? `${name!.replace(/_/g, ' ')} ${mine.toFixed(4)} vs champion v${before} ${(mine - diff.value).toFixed(4)}, ` : '';
+    gate = `gate ${passed}: ${versus}AUC ${metric('auc')?.toFixed(4) ?? '-'} on the latest fifth of ${month}`;
   }
   const after = (await platform.registry.getByAlias(MODEL, 'champion')).version;
   const promoted = after !== before ? after : null;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { invalidArgument } from '../core/errors.js';
+import { invalidArgument, notFound, OrchardError } from '../core/errors.js';
+import type { MonitorRunInput } from '../monitoring/monitor-service.js';
+import { monitoredEndpoint, monitorRunInput } from './monitor-schedule.js';
 import type { TriggerRecord } from '../metadata/loop-repositories.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { labelsKey } from '../metadata/kysely/alert-repository.js';
@@ -20,8 +22,14 @@ export interface Fired {
   readonly finished: Promise<unknown> | null;
 }
 
+/** Runs an endpoint's monitor now (the monitoring service, in the scheduler's process). */
+export interface MonitorRunner {
+  run(endpoint: string, input: MonitorRunInput): Promise<{ record: { id: number } }>;
+}
+
 export interface LoopSchedulerDeps {
   readonly store: MetadataStore;
+  readonly monitors?: MonitorRunner;
   readonly schedules: ScheduleService;
   readonly launcher: PipelineLauncher;
   readonly clock: Clock;
@@ -44,11 +52,59 @@ export class LoopScheduler {
     this.#d = deps;
   }
 
-  /** Fires every due schedule, every new dataset version and every new alert firing once. */
+  /**
+   * Runs every due monitor schedule once (claimed like any schedule), in this process. The
+   * server ticks these before evaluating alert rules, so a rule sees the result at once.
+   */
+  async tickMonitors(actor: Actor): Promise<Fired[]> {
+    const now = this.#d.clock.now();
+    const fired: Fired[] = [];
+    for (const s of await this.#d.store.schedules.listSchedules()) {
+      const endpoint = monitoredEndpoint(s.pipeline);
+      if (endpoint === undefined) continue;
+      const due = latestDue(s.cron, s.timezone, s.createdAt, now);
+      if (due === undefined) continue;
+      const source = `schedule:${s.name}`;
+      const key = new Date(due).toISOString();
+      if (!(await this.#d.store.schedules.claim({ source, key, claimedBy: this.#d.owner, claimedAt: now }))) continue;
+      let error: string | null = null;
+      let result: number | null = null;
+      try {
+        result = (await this.#monitor(endpoint, s.params)).record.id;
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      await this.#d.store.schedules.settleClaim(source, key, { runId: null, error });
+      await this.#d.store.events.append({ at: this.#d.clock.now(), actor: actor.name, action: error === null ? 'monitor.scheduled_run' : 'monitor.scheduled_fail', entityKind: 'schedule', entityId: s.name, before: null, after: { key, endpoint, result, error } });
+      fired.push({ source, key, runId: null, error, finished: null });
+    }
+    return fired;
+  }
+
+  /**
+   * Runs a monitor schedule's monitor now, on demand (no claim: a manual run does not take
+   * the place of a due tick). @throws OrchardError `NOT_FOUND` for an unknown schedule;
+   * `INVALID_ARGUMENT` for a pipeline schedule; the monitor's own errors.
+   */
+  async runMonitor(name: string): Promise<{ record: { id: number } }> {
+    const s = await this.#d.store.schedules.getSchedule(name);
+    if (!s) throw notFound(`No schedule '${name}'; list them with \`orchard schedules list\`.`, { schedule: name });
+    const endpoint = monitoredEndpoint(s.pipeline);
+    if (endpoint === undefined) throw invalidArgument(`Schedule '${name}' runs pipeline ${s.pipeline}, not a monitor; create one with \`orchard monitor schedule <endpoint> --cron …\`.`, { schedule: name });
+    return this.#monitor(endpoint, s.params);
+  }
+
+  #monitor(endpoint: string, params: Readonly<Record<string, string>>): Promise<{ record: { id: number } }> {
+    if (!this.#d.monitors) throw new OrchardError('CONFIG_ERROR', 'This scheduler has no monitoring service to run monitors with.');
+    return this.#d.monitors.run(endpoint, monitorRunInput(params));
+  }
+
+  /** Fires every due pipeline schedule, every new dataset version and every new alert firing once. */
   async tick(actor: Actor): Promise<Fired[]> {
     const now = this.#d.clock.now();
     const fired: Fired[] = [];
     for (const s of await this.#d.store.schedules.listSchedules()) {
+      if (monitoredEndpoint(s.pipeline) !== undefined) continue;
       const due = latestDue(s.cron, s.timezone, s.createdAt, now);
       if (due === undefined) continue;
       const key = new Date(due).toISOString();

@@ -1,4 +1,5 @@
 import { alreadyExists, notFound, throwIfIssues, type Issue } from '../core/errors.js';
+import { monitorScheduleIssues } from './monitor-schedule.js';
 import type { Clock } from '../core/clock.js';
 import type { ScheduleRecord, TriggerKind, TriggerRecord } from '../metadata/loop-repositories.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -38,7 +39,7 @@ export class ScheduleService {
   /** @throws OrchardError `INVALID_ARGUMENT` listing every problem; `ALREADY_EXISTS` for a taken name. */
   async createSchedule(actor: Actor, input: ScheduleInput): Promise<ScheduleRecord> {
     const timezone = input.timezone ?? 'UTC';
-    const issues: Issue[] = [...nameIssues('schedule', input.name), ...pipelineIssues(input.pipeline), ...cronIssues(input.cron, timezone)];
+    const issues: Issue[] = [...nameIssues('schedule', input.name), ...pipelineIssues(input.pipeline), ...cronIssues(input.cron, timezone), ...monitorScheduleIssues(input.pipeline ?? '', input.params ?? {})];
     throwIfIssues(`schedule '${input.name}'`, issues);
     const record: ScheduleRecord = { name: input.name, cron: input.cron, timezone, pipeline: input.pipeline, params: input.params ?? {}, createdBy: actor.name, createdAt: this.#clock.now() };
     await this.#store.transaction(async (tx) => {

@@ -196,4 +196,17 @@ describe('MonitorService over a prediction log in Parquet', () => {
     const empty = await s.platform.monitoring.run('trips', { window: { from: DAY1, to: DAY1 + 86_400_000 } });
     expect(empty.result.performance).toBeNull();
   });
+
+  it('a monitor schedule runs the monitor with its settings, on demand and when the scheduler ticks it', async () => {
+    await s.platform.schedules.createSchedule(actor, { name: 'watch-trips', cron: '* * * * *', pipeline: 'monitor:trips', params: { reference: 'trips@1', window: 'last:50', features: 'distance,origin' } });
+    const before = (await s.platform.monitoring.history('trips')).length;
+    const { record } = await s.platform.scheduler.runMonitor('watch-trips');
+    const result = await s.platform.monitoring.latest('trips');
+    expect(record.id).toBe((await s.platform.monitoring.history('trips', 1))[0]!.id);
+    expect(result.window.rows).toBe(50);
+    expect(result.features.map((f) => f.name)).toEqual(['distance', 'origin']);
+    expect(result.reference.description).toBe('trips@1');
+    expect((await s.platform.monitoring.history('trips')).length).toBe(before + 1);
+    await expect(s.platform.scheduler.runMonitor('nothing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
 });

@@ -51,4 +51,28 @@ export function exactlyOnceSuite(open: (clock: Clock) => Promise<Platform[]>, cl
       await close(platforms);
     }
   });
+
+  it('runs a monitor schedule once per due tick across schedulers, in process, and never as a pipeline', async () => {
+    let now = Date.parse('2025-03-01T00:00:00Z');
+    const clock = { now: () => now };
+    const platforms = await open(clock);
+    try {
+      const launchers = platforms.map(() => countingLauncher());
+      const runs: { endpoint: string; input: unknown }[] = [];
+      const monitors = { run: async (endpoint: string, input: unknown) => (runs.push({ endpoint, input }), { record: { id: runs.length } }) };
+      const schedulers = platforms.map((p, i) => new LoopScheduler({ store: p.store, schedules: p.schedules, launcher: launchers[i]!, monitors, clock, owner: `proc-${i}` }));
+      await platforms[0]!.schedules.createSchedule({ name: 'tester' }, { name: 'watch', cron: '*/15 * * * *', pipeline: 'monitor:flights', params: { reference: 'model:flights@champion', window: 'last:500', features: 'distance,origin' } });
+      await expect(platforms[0]!.schedules.createSchedule({ name: 'tester' }, { name: 'bad', cron: '* * * * *', pipeline: 'monitor:flights', params: { window: 'yesterday', colour: 'red' } })).rejects.toThrow(/window 'yesterday' is neither a duration.*not colour/s);
+      now = Date.parse('2025-03-01T00:15:02Z');
+      for (let round = 0; round < 3; round++) await Promise.all(schedulers.flatMap((s) => [s.tickMonitors({ name: 'scheduler' }), s.tick({ name: 'scheduler' })]));
+      expect(runs).toEqual([{ endpoint: 'flights', input: { reference: 'model:flights@champion', window: { last: 500 }, features: ['distance', 'origin'] } }]);
+      expect(launchers.every((l) => l.calls.length === 0)).toBe(true);
+      now = Date.parse('2025-03-01T00:31:00Z');
+      await Promise.all(schedulers.map((s) => s.tickMonitors({ name: 'scheduler' })));
+      expect(runs).toHaveLength(2);
+      expect((await platforms[0]!.store.schedules.listClaims('schedule:watch', 10)).map((c) => c.key)).toEqual(['2025-03-01T00:30:00.000Z', '2025-03-01T00:15:00.000Z']);
+    } finally {
+      await close(platforms);
+    }
+  });
 }

@@ -5,6 +5,7 @@ import { invalidArgument } from '../../core/errors.js';
 import { parseDriftOptions } from '../../monitoring/drift-methods.js';
 import { FEATURE_HEADERS, featureRows, renderDriftHtml, performanceLine, renderDriftJson, summaryLine } from '../../monitoring/drift-report.js';
 import type { WindowSpec } from '../../monitoring/monitor-service.js';
+import { monitorParams, monitorTarget } from '../../scheduler/monitor-schedule.js';
 import type { MonitorResult } from '../../monitoring/monitor-types.js';
 import { json, table, time } from '../format.js';
 import { withContext } from '../main.js';
@@ -54,6 +55,24 @@ export function registerMonitorCommands(program: Command): void {
         if (opts.json) return ctx.out(renderDriftJson(result));
         printResult(ctx.out, result);
         ctx.out(`\nstored as result ${record.id}; report: orchard monitor report ${endpoint} --output drift.html`);
+      }),
+    );
+
+  monitor
+    .command('schedule <endpoint>')
+    .description("Run the endpoint's monitor on a cron schedule (in `orchard server`'s scheduler, exactly once per tick across servers)")
+    .requiredOption('--cron <expression>', "five cron fields, e.g. '*/15 * * * *'")
+    .option('--name <name>', 'the schedule name (default monitor-<endpoint>)')
+    .option('--timezone <tz>', 'IANA time zone the expression is read in', 'UTC')
+    .option('--reference <ref>', 'a dataset version, model:<name>@<alias> (its training data) or log:<from>..<to>; default: the last one used')
+    .option('--window <duration>', 'the last duration of the log at each run, e.g. 15m, 1h (default 1h)')
+    .option('--last <n>', 'the last n predictions at each run instead of a duration')
+    .option('--feature <name>', 'compare only this feature (repeatable)', collect, [])
+    .action(
+      withContext(async (ctx, endpoint: string, opts: { cron: string; name?: string; timezone: string; reference?: string; window?: string; last?: string; feature: string[] }) => {
+        const params = monitorParams({ reference: opts.reference, window: windowOf(opts), features: opts.feature });
+        const s = await (await ctx.platform()).schedules.createSchedule({ name: ctx.config.user }, { name: opts.name ?? `monitor-${endpoint}`, cron: opts.cron, timezone: opts.timezone, pipeline: monitorTarget(endpoint), params });
+        ctx.out(`Created schedule ${s.name}: the monitor of ${endpoint} at '${s.cron}' (${s.timezone}), window ${s.params.window}${s.params.reference ? `, reference ${s.params.reference}` : ''}. The scheduler runs in \`orchard server\` (or once: \`orchard scheduler run-once\`).`);
       }),
     );
 

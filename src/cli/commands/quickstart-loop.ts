@@ -2,6 +2,7 @@ import { Agent, request } from 'node:http';
 import { createLogger } from '../../core/logger.js';
 import { invalidArgument } from '../../core/errors.js';
 import { startServer } from '../../server/start-server.js';
+import { startSchedulerLoop } from '../../scheduler/scheduler-loop.js';
 import { parseEndpointSpec } from '../../serving/endpoint-spec.js';
 import { ServingHub } from '../../serving/serving-hub.js';
 import { CLOSED_LOOP_DEFAULTS, runClosedLoop, type ReplayTarget } from '../../quickstart/closed-loop.js';
@@ -37,6 +38,7 @@ export async function runLoopQuickstart(ctx: CliContext, opts: LoopQuickstartOpt
   const platform = await ctx.platform();
   const actor = { name: `local:${ctx.config.user}` };
   let hub: ServingHub | undefined;
+  let loop: { stop(): Promise<void> } | undefined;
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   const token = ctx.config.token;
   // One keep-alive connection per request in flight: fetch's per-request cost would dominate single-row requests.
@@ -106,13 +108,16 @@ export async function runLoopQuickstart(ctx: CliContext, opts: LoopQuickstartOpt
     ctx.out('  npx orchard monitor show flights --history 10     drift and live performance per replayed month');
     ctx.out('  npx orchard monitor report flights --output drift.html');
     if (opts.serve && server) {
-      ctx.out(`\nServing flights@champion on ${server.url} until Ctrl-C.`);
+      // From here on the loop runs on its own: the monitor on its schedule, the alert rules, the triggers.
+      loop = startSchedulerLoop({ scheduler: platform.scheduler, alerts: platform.alerts, logger: createLogger('info'), intervalMs: 15_000 });
+      ctx.out(`\nServing flights@champion on ${server.url} until Ctrl-C; the scheduler ticks every 15 s (monitor-flights every 5 minutes, alert rules, triggers).`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
     }
   } finally {
+    await loop?.stop();
     agent.destroy();
     await server?.close();
     await hub?.close();
