@@ -58,6 +58,27 @@ describe('drift reports', () => {
     expect(html).toContain('has no non-null values in the window');
   });
 
+  it('charts the history: drift share and live performance per monitor run, oldest first, gaps where labels were missing', () => {
+    const perf = (auc: number, logLoss: number) => ({ task: 'binary' as const, predictions: 100, labelled: 100, auc, accuracy: 0.8, logLoss, meanLabel: 0.2, meanPrediction: 0.25, calibrationError: 0.05, rmse: null, mae: null, labelDelayMs: 5 });
+    const history = [
+      { computedAt: Date.UTC(2026, 2, 3), driftedShare: 0.5, performance: perf(0.61, 0.47) },
+      { computedAt: Date.UTC(2026, 2, 1), driftedShare: 0.25, performance: perf(0.66, 0.42) },
+      { computedAt: Date.UTC(2026, 2, 2), driftedShare: 0.25, performance: null },
+    ];
+    const html = renderDriftHtml(result, history);
+    expect(html).toContain('History <small>3 monitor runs</small>');
+    const auc = /aria-label="live AUC"[^>]*><polyline points="([^"]+)"/.exec(html)!;
+    // Two labelled runs (1 and 3 March) of three: the unlabelled one is a gap, not a zero.
+    expect(auc[1]!.split(' ')).toHaveLength(2);
+    const share = /aria-label="share of drifted features"[^>]*><polyline points="([^"]+)"/.exec(html)!;
+    const ys = share[1]!.split(' ').map((p) => Number(p.split(',')[1]));
+    // Oldest first: 0.25, 0.25, then 0.5 drawn higher (smaller y).
+    expect(ys[0]).toBe(ys[1]);
+    expect(ys[2]!).toBeLessThan(ys[0]!);
+    expect(html).toContain('observed rate − mean prediction');
+    expect(renderDriftHtml(result, history.slice(0, 1))).not.toContain('History');
+  });
+
   it('prints the per-feature table rows, the summary and JSON', () => {
     expect(featureRows(result)).toEqual([
       ['distance', 'numeric', 'wasserstein d=0.25 (drift if ≥ 0.1)', 'DRIFT', '5.0%', '10.0%'],

@@ -144,8 +144,47 @@ function featureSection(f: FeatureDrift, title = f.name): string {
   return `<section class="${cls}"><h2>${esc(title)} <small>${esc(f.type)}</small></h2><div class="col"><table>${table}</table><figure>${chart}</figure></div>${note}</section>`;
 }
 
-/** The HTML report of one monitor result: a summary, data-quality issues, a section per feature. */
-export function renderDriftHtml(result: MonitorResult): string {
+/** One point of an endpoint's monitor series, for the report's history charts. */
+export interface HistoryPoint {
+  readonly computedAt: number;
+  readonly driftedShare: number;
+  readonly performance: MonitorResult['performance'];
+}
+
+/** A line chart of one series over the monitor runs (oldest left), with its values as labels; empty with fewer than 2 values. */
+function lineChart(title: string, points: readonly { label: string; value: number | null }[]): string {
+  const values = points.map((p) => p.value).filter((v): v is number => v !== null);
+  if (values.length < 2) return '';
+  const width = 520;
+  const height = 140;
+  const [lo, hi] = [Math.min(...values), Math.max(...values)];
+  const pad = (hi - lo) * 0.1 || Math.abs(hi) * 0.1 || 1;
+  const y = (v: number) => 20 + (1 - (v - (lo - pad)) / (hi - lo + 2 * pad)) * (height - 50);
+  const x = (i: number) => 30 + (i * (width - 60)) / Math.max(points.length - 1, 1);
+  const drawn = points.map((p, i) => ({ ...p, i })).filter((p) => p.value !== null);
+  const line = drawn.map((p) => `${x(p.i).toFixed(1)},${y(p.value!).toFixed(1)}`).join(' ');
+  const dots = drawn.map((p) => `<circle cx="${x(p.i).toFixed(1)}" cy="${y(p.value!).toFixed(1)}" r="3" fill="#1f77b4"><title>${esc(p.label)}: ${num(p.value!)}</title></circle><text x="${x(p.i).toFixed(1)}" y="${(y(p.value!) - 7).toFixed(1)}" text-anchor="middle">${num(p.value!)}</text>`).join('');
+  const axis = `<text x="30" y="${height - 6}">${esc(points[0]!.label)}</text><text x="${width - 30}" y="${height - 6}" text-anchor="end">${esc(points[points.length - 1]!.label)}</text>`;
+  return `<figure><figcaption>${esc(title)}</figcaption><svg role="img" aria-label="${esc(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><polyline points="${line}" fill="none" stroke="#1f77b4" stroke-width="2"/>${dots}${axis}</svg></figure>`;
+}
+
+/** The history section: drift share and live performance per monitor run, oldest first. */
+function historySection(history: readonly HistoryPoint[]): string {
+  if (history.length < 2) return '';
+  const ordered = [...history].sort((a, b) => a.computedAt - b.computedAt);
+  const label = (h: HistoryPoint) => iso(h.computedAt).replace('T', ' ').slice(0, 19);
+  const charts = [
+    lineChart('share of drifted features', ordered.map((h) => ({ label: label(h), value: h.driftedShare }))),
+    lineChart('live AUC', ordered.map((h) => ({ label: label(h), value: h.performance?.auc ?? null }))),
+    lineChart('live log loss', ordered.map((h) => ({ label: label(h), value: h.performance?.logLoss ?? null }))),
+    lineChart('observed rate − mean prediction', ordered.map((h) => ({ label: label(h), value: h.performance && h.performance.meanLabel !== null && h.performance.meanPrediction !== null && h.performance.calibrationError !== null ? h.performance.meanLabel - h.performance.meanPrediction : null }))),
+    lineChart('live RMSE', ordered.map((h) => ({ label: label(h), value: h.performance?.rmse ?? null }))),
+  ].filter((c) => c !== '');
+  return `<h2>History <small>${ordered.length} monitor runs</small></h2><div class="col">${charts.join('')}</div>`;
+}
+
+/** The HTML report of one monitor result: a summary, the endpoint's history, data-quality issues, a section per feature. */
+export function renderDriftHtml(result: MonitorResult, history: readonly HistoryPoint[] = []): string {
   const quality = result.quality.length === 0 ? '<p>No data-quality issues.</p>' : `<ul>${result.quality.map((q) => `<li><b>${esc(q.kind.replace(/_/g, ' '))}</b>: ${esc(q.message.replace(/, e\.g\. .*$/, '.'))}</li>`).join('')}</ul>`;
   const d = result.dataset;
   return `<!doctype html>
@@ -155,7 +194,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222;max-width:1100px}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}h2 small{color:#777;font-weight:400}
 .col{display:flex;gap:2rem;align-items:flex-start;flex-wrap:wrap}
 table{border-collapse:collapse}th,td{padding:2px 8px;text-align:left;border-bottom:1px solid #eee}th{color:#555;font-weight:500}
-svg rect.r{fill:#1f77b4}svg rect.c{fill:#ff7f0e}svg text{font-size:11px;fill:#444}
+svg rect.r{fill:#1f77b4}svg rect.c{fill:#ff7f0e}svg text{font-size:11px;fill:#444}figure{margin:0}figcaption{color:#555}
 section{border-left:4px solid #ccc;padding-left:1rem}section.drift{border-color:#d62728}section.ok{border-color:#2ca02c}
 .note{color:#666}.summary span{margin-right:1.5rem}.verdict{font-weight:600;color:${d.drifted ? '#d62728' : '#2ca02c'}}
 </style></head><body>
@@ -164,6 +203,7 @@ section{border-left:4px solid #ccc;padding-left:1rem}section.drift{border-color:
 <p class="summary"><span>window: ${esc(result.window.description)}, ${result.window.rows.toLocaleString('en-US')} rows (${esc(iso(result.window.from))} – ${esc(iso(result.window.to))})</span><span>reference: ${esc(result.reference.description)}, ${result.reference.rows.toLocaleString('en-US')} rows</span><span>computed ${esc(iso(result.computedAt))}</span></p>
 ${result.messages.map((m) => `<p class="note">${esc(m)}</p>`).join('')}
 <p class="summary">${esc(performanceLine(result).replace(/^live performance: /, 'Live performance: '))}</p>
+${historySection(history)}
 <h2>Data quality</h2>${quality}
 ${result.features.map((f) => featureSection(f)).join('\n')}
 ${result.prediction ? featureSection(result.prediction, 'prediction (model output)') : ''}

@@ -110,9 +110,12 @@ export function registerMonitorCommands(program: Command): void {
     .requiredOption('--output <file>', 'where to write it; .json writes JSON, anything else HTML')
     .action(
       withContext(async (ctx, endpoint: string, opts: { output: string }) => {
-        const result = await (await ctx.platform()).monitoring.latest(endpoint);
+        const platform = await ctx.platform();
+        const result = await platform.monitoring.latest(endpoint);
+        // The last 50 runs as the report's history charts (drift share and live performance over time).
+        const history = (await platform.monitoring.history(endpoint, 50)).map((r) => ({ computedAt: r.computedAt, driftedShare: r.driftedShare, performance: (JSON.parse(r.resultJson) as MonitorResult).performance ?? null }));
         const file = resolve(opts.output);
-        writeFileSync(file, file.endsWith('.json') ? renderDriftJson(result) + '\n' : renderDriftHtml(result));
+        writeFileSync(file, file.endsWith('.json') ? renderDriftJson(result) + '\n' : renderDriftHtml(result, history));
         ctx.out(`Wrote ${file}`);
       }),
     );
