@@ -58,6 +58,15 @@ describe('drift reports', () => {
     expect(html).toContain('has no non-null values in the window');
   });
 
+  it('shows a datetime feature as dates, not epoch milliseconds', () => {
+    const [jan, feb, mar] = [Date.UTC(2001, 0, 1), Date.UTC(2001, 1, 1), Date.UTC(2001, 2, 1)];
+    const date: FeatureDrift = { ...distance, name: 'date', datetime: true, reference: { ...distance.reference, min: jan, max: mar }, chart: { ...distance.chart!, edges: [jan, feb, mar] } as FeatureDrift['chart'] };
+    const html = renderDriftHtml({ ...result, features: [date] });
+    expect(html).toContain('2001-01-01 00:00 – 2001-03-01 00:00');
+    expect(html).toContain('2001-02-01 00:00 – 2001-03-01 00:00');
+    expect(html).not.toContain(String(jan));
+  });
+
   it('charts the history: drift share and live performance per monitor run, oldest first, gaps where labels were missing', () => {
     const perf = (auc: number, logLoss: number) => ({ task: 'binary' as const, predictions: 100, labelled: 100, auc, accuracy: 0.8, logLoss, meanLabel: 0.2, meanPrediction: 0.25, calibrationError: 0.05, rmse: null, mae: null, labelDelayMs: 5 });
     const history = [

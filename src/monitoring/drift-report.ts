@@ -9,6 +9,8 @@ import { P_VALUE_METHODS } from './drift-methods.js';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
+/** An epoch-milliseconds value as a UTC date and minute. */
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 const num = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : String(Number(x.toFixed(4))));
 const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
@@ -102,7 +104,8 @@ function pairedBars(labels: string[], ref: number[], cur: number[], title: strin
 }
 
 function histogramChart(f: FeatureDrift, h: HistogramChart): string {
-  const labels = ['below min', ...h.reference.map((_, i) => `${num(h.edges[i])} – ${num(h.edges[i + 1])}`), 'above max'];
+  const value = (x: number | undefined) => (f.datetime && x !== undefined ? day(x) : num(x));
+  const labels = ['below min', ...h.reference.map((_, i) => `${value(h.edges[i])} – ${value(h.edges[i + 1])}`), 'above max'];
   return pairedBars(labels, [0, ...h.reference, 0], [h.currentBelow, ...h.current, h.currentAbove], `reference and current distribution of ${f.name}`);
 }
 
@@ -129,7 +132,8 @@ function featureSection(f: FeatureDrift, title = f.name): string {
     ['reference rows', `${f.reference.rows.toLocaleString('en-US')} (nulls ${pct(f.reference.nullRate)})`],
     ['current rows', `${f.current.rows.toLocaleString('en-US')} (nulls ${pct(f.current.nullRate)})`],
   ];
-  if (f.reference.min !== undefined) stats.push(['reference range', `${num(f.reference.min)} – ${num(f.reference.max)}`], ['out of range', pct(f.current.outOfRangeRate)]);
+  const value = (x: number | undefined) => (f.datetime && x !== undefined ? day(x) : num(x));
+  if (f.reference.min !== undefined) stats.push(['reference range', `${value(f.reference.min)} – ${value(f.reference.max)}`], ['out of range', pct(f.current.outOfRangeRate)]);
   if (f.current.unseen !== undefined) stats.push(['unseen categories', `${f.current.unseen.toLocaleString('en-US')} values (${pct(f.current.unseenRate)})`]);
   let chart = '';
   let note = f.message ? `<p class="note">${esc(f.message)}</p>` : '';

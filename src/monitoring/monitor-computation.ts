@@ -136,7 +136,7 @@ async function featureDrift(connection: DuckDBConnection, name: string, e: Sides
     const counts = small ? await valueCounts(connection, refSide, curSide) : undefined;
     const chart = counts ? histogramOf(counts, min, max) : await histogram(connection, refSide, curSide, min, max);
     const outOfRange = chart.currentBelow + chart.currentAbove;
-    if (outOfRange > 0) quality.push({ feature: name, kind: 'out_of_range', message: `${outOfRange} values of \`${name}\` (${((outOfRange / curN) * 100).toFixed(1)}%) lie outside the reference's range [${min}, ${max}].` });
+    if (outOfRange > 0) quality.push({ feature: name, kind: 'out_of_range', message: `${outOfRange} values of \`${name}\` (${((outOfRange / curN) * 100).toFixed(1)}%) lie outside the reference's range [${e.datetime ? new Date(min).toISOString() : min}, ${e.datetime ? new Date(max).toISOString() : max}].` });
     let statistic: number;
     let score: number;
     let message: string | null = null;
@@ -165,6 +165,7 @@ async function featureDrift(connection: DuckDBConnection, name: string, e: Sides
       reference: { ...refStats, min, max, std },
       current: { ...curStats, outOfRange, outOfRangeRate: outOfRange / curN },
       chart,
+      ...(e.datetime ? { datetime: true } : {}),
     };
   }
 

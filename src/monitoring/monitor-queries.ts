@@ -19,6 +19,8 @@ const valueExpr = (c: ColumnSchema): string => (isNumericKind(c.kind) ? numericE
 
 export interface Sides {
   readonly type: FeatureType;
+  /** A datetime column, compared as epoch milliseconds. */
+  readonly datetime: boolean;
   /** The value as compared, on each side: a finite double (datetimes as epoch ms) or text. */
   readonly ref: string;
   readonly cur: string;
@@ -26,9 +28,10 @@ export interface Sides {
 
 export function sides(r: ColumnSchema, c: ColumnSchema): Sides {
   const type = featureType(r);
-  if (type === 'categorical') return { type, ref: valueExpr(r), cur: `${ident(c.name)}::varchar` };
+  const datetime = r.kind === 'datetime';
+  if (type === 'categorical') return { type, datetime, ref: valueExpr(r), cur: `${ident(c.name)}::varchar` };
   // A log column that is not numeric where the reference is (a type mismatch) is read as numbers where it can be.
-  return { type, ref: valueExpr(r), cur: isNumericKind(c.kind) ? numericExpression(c) : `try_cast(${ident(c.name)} as double)` };
+  return { type, datetime, ref: valueExpr(r), cur: isNumericKind(c.kind) ? numericExpression(c) : `try_cast(${ident(c.name)} as double)` };
 }
 
 export interface ColumnSummary {

@@ -39,6 +39,8 @@ export type FeatureStatus = 'ok' | 'missing' | 'empty' | 'all_null';
 export interface FeatureDrift {
   readonly name: string;
   readonly type: FeatureType;
+  /** A datetime feature: its numbers (range, histogram edges) are epoch milliseconds. */
+  readonly datetime?: boolean;
   readonly status: FeatureStatus;
   /** Why there is no verdict, or what to know about it (a constant reference, say). */
   readonly message: string | null;
