@@ -21,10 +21,8 @@ import type { Tree } from './tree.js';
  * subtree that a split off the path rules out).
  *
  * A row's tree output is looked up, not walked: a few loads and ANDs per tree,
- * the same for every row, instead of a chain of unpredictable branches. Runs of
- * trees become one generated function looping over a block of rows, each row
- * adding the trees' leaf values in tree order — the same double additions, in the
- * same order, as the row walk, so the scores are bit-identical.
+ * the same for every row, instead of a chain of unpredictable branches
+ * (mask-forest.ts lays the masks out and generates the row loops).
  */
 
 /** How one feature's values map to cells: intervals `0…k` between the k sorted thresholds, then the category values, then missing. */
@@ -43,10 +41,10 @@ export interface FeatureCells {
   readonly nan: number;
 }
 
-/** A tree as cell masks: `masks[base[u] + cell]` for its u-th feature `feature[u]`; leaf values left to right. */
+/** A tree as cell masks: `masks[u][cell]` for its u-th feature `features[u]` (ascending); leaf values left to right. */
 export interface TreeMasks {
-  readonly feature: Int32Array;
-  readonly base: Int32Array;
+  readonly features: readonly number[];
+  readonly masks: readonly Int32Array[];
   readonly leaves: Float64Array;
 }
 
@@ -137,10 +135,10 @@ function goesLeft(tree: Tree, n: number, fc: FeatureCells, cell: number): boolea
 }
 
 /**
- * The tree's cell masks, appended to `masks` (grown as needed, returned), or null
- * when the tree has more than 32 leaves or is malformed (then the caller uses another kernel).
+ * The tree's cell masks per feature it splits on, or null when the tree has more
+ * than 32 leaves or is malformed (then the caller uses another kernel).
  */
-export function treeMasks(tree: Tree, cells: readonly (FeatureCells | null)[], masks: { data: Int32Array; length: number }): TreeMasks | null {
+export function treeMasks(tree: Tree, cells: readonly (FeatureCells | null)[]): TreeMasks | null {
   // Leaves left to right; the left-subtree leaf bits of every split.
   const leaves: number[] = [];
   const leftBits = new Map<number, number>();
@@ -163,66 +161,14 @@ export function treeMasks(tree: Tree, cells: readonly (FeatureCells | null)[], m
   };
   if (walk(0, 0) === null) return null;
   const features = [...new Set([...leftBits.keys()].map((n) => tree.feature[n]!))].sort((a, b) => a - b);
-  const base = new Int32Array(features.length);
-  features.forEach((f, u) => {
+  const masks = features.map((f) => {
     const fc = cells[f]!;
-    const size = fc.nan + 1;
-    if (masks.length + size > masks.data.length) {
-      const grown = new Int32Array(Math.max(masks.data.length * 2, masks.length + size));
-      grown.set(masks.data.subarray(0, masks.length));
-      masks.data = grown;
-    }
-    base[u] = masks.length;
-    const m = masks.data.subarray(masks.length, masks.length + size);
-    m.fill(-1);
+    const m = new Int32Array(fc.nan + 1).fill(-1);
     for (const [n, bits] of leftBits) {
       if (tree.feature[n] !== f) continue;
-      for (let cell = 0; cell < size; cell++) if (!goesLeft(tree, n, fc, cell)) m[cell]! &= ~bits;
+      for (let cell = 0; cell < m.length; cell++) if (!goesLeft(tree, n, fc, cell)) m[cell]! &= ~bits;
     }
-    masks.length += size;
+    return m;
   });
-  return { feature: Int32Array.from(features), base, leaves: Float64Array.from(leaves) };
-}
-
-/** One tree of a generated run: its masks, the score it adds to (tree t: t mod K), where its leaf values start in the leaf pool. */
-export interface MaskTree {
-  readonly masks: TreeMasks;
-  readonly k: number;
-  readonly leafBase: number;
-}
-
-/** Adds the run's trees to rows `start … start+m)` of `out`, in tree order; `cells[f]` holds the block's cells of feature f. */
-export type MaskRun = (masks: Int32Array, cells: readonly Int32Array[], leaves: Float64Array, out: Float64Array, start: number, m: number) => void;
-
-/**
- * Generates one function for a run of trees: a loop over the block's rows whose
- * body reads the row's cells once and adds each tree's leaf value in turn. Keep
- * runs short enough for the optimising compiler (it skips very large functions).
- * Only integers (offsets, feature indices, K) reach the source.
- */
-export function compileMaskRun(trees: readonly MaskTree[], K: number): MaskRun {
-  const int = (x: number) => {
-    if (!Number.isSafeInteger(x) || x < 0) throw new Error(`not an offset: ${x}`);
-    return String(x);
-  };
-  const features = [...new Set(trees.flatMap((t) => [...t.masks.feature]))].sort((a, b) => a - b);
-  const lines = [
-    ...features.map((f) => `const c${int(f)} = cells[${int(f)}];`),
-    'for (let i = 0; i < m; i++) {',
-    ...features.map((f) => `const k${int(f)} = c${int(f)}[i];`),
-  ];
-  // A tree that is a single leaf adds its value; any other, the leaf its masks leave.
-  const term = (t: MaskTree) =>
-    t.masks.feature.length === 0 ? `leaves[${int(t.leafBase)}]` : `leaves[${int(t.leafBase)} + Math.clz32(${[...t.masks.feature].map((f, u) => `masks[${int(t.masks.base[u]!)} + k${int(f)}]`).join(' & ')})]`;
-  if (K === 1) {
-    lines.push('let s = out[start + i];');
-    for (const t of trees) lines.push(`s += ${term(t)};`);
-    lines.push('out[start + i] = s;');
-  } else {
-    lines.push(`const o = (start + i) * ${int(K)};`);
-    for (const t of trees) lines.push(`out[o + ${int(t.k)}] += ${term(t)};`);
-  }
-  lines.push('}');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from validated integers only (see above)
-  return new Function(`return function maskRun(masks, cells, leaves, out, start, m) {\n${lines.join('\n')}\n};`)() as MaskRun;
+  return { features, masks, leaves: Float64Array.from(leaves) };
 }

@@ -1,4 +1,4 @@
-import { compileMaskRun, featureCells, fillCells, treeMasks, type MaskRun, type MaskTree } from './leaf-masks.js';
+import { BLOCK_ROWS, compileMaskForest } from './mask-forest.js';
 import type { Tree } from './tree.js';
 
 /**
@@ -32,16 +32,14 @@ const MAX_CATEGORY = 1 << 16;
 
 type TreeKernel = (columns: readonly ArrayLike<number>[], codes: readonly Int32Array[], out: Float64Array, start: number, end: number) => void;
 
-/** Rows a block: the cells of a block's rows (4 bytes per feature per row) stay in the first-level cache while every tree runs over them. */
-const BLOCK_ROWS = 1024;
 /** Trees per generated run: short enough a function for V8's optimising compiler. */
 const RUN_TREES = 64;
 
-type Step = { readonly kind: 'masks'; readonly run: MaskRun } | { readonly kind: 'code'; readonly kernel: TreeKernel };
+type Step = { readonly kind: 'masks'; readonly run: (out: Float64Array, start: number, m: number) => void } | { readonly kind: 'code'; readonly kernel: TreeKernel };
 
 /**
  * Plans the trees of a model: trees of at most 32 leaves are evaluated through cell
- * masks (leaf-masks.ts), in runs of consecutive trees; larger ones through
+ * masks (mask-forest.ts), in runs of consecutive trees; larger ones through
  * generated nested `if`s. Returns null when a tree is outside what either handles
  * (then the caller walks rows as before).
  * @param K scores per row; tree t adds to score t mod K.
@@ -54,50 +52,33 @@ export function compileScoreKernels(trees: readonly Tree[], features: number, K:
       if (!Number.isInteger(f) || f < 0 || f >= features) return null;
     }
   }
-  const cells = Array.from({ length: features }, (_, f) => featureCells(trees, f));
-  const pool = { data: new Int32Array(1024), length: 0 };
-  const leafPool: number[] = [];
-  const planned = trees.map((tree, t): MaskTree | Tree => {
-    const masks = tree.feature.length > 0 ? treeMasks(tree, cells, pool) : null;
-    if (!masks) return tree;
-    const leafBase = leafPool.length;
-    leafPool.push(...masks.leaves);
-    return { masks, k: t % K, leafBase };
-  });
-  const coded = planned.filter((p): p is Tree => !('masks' in p));
+  const forest = compileMaskForest(trees, features, K);
+  const covered = forest?.covered ?? trees.map(() => false);
+  const coded = trees.filter((_, t) => !covered[t]);
   const code = coded.length > 0 ? compileCodeKernels(trees, coded, features, K) : null;
   if (coded.length > 0 && code === null) return null;
   const steps: Step[] = [];
-  let run: MaskTree[] = [];
-  const close = () => {
-    if (run.length > 0) steps.push({ kind: 'masks', run: compileMaskRun(run, K) });
-    run = [];
-  };
   let c = 0;
-  for (const p of planned) {
-    if ('masks' in p) {
-      run.push(p);
-      if (run.length === RUN_TREES) close();
-    } else {
-      close();
+  for (let t = 0; t < trees.length; ) {
+    if (!covered[t]) {
       steps.push({ kind: 'code', kernel: code!.kernels[c++]! });
+      t++;
+      continue;
     }
+    let end = t;
+    while (end < trees.length && covered[end] && end - t < RUN_TREES) end++;
+    steps.push({ kind: 'masks', run: forest!.run(t, end) });
+    t = end;
   }
-  close();
-  const masks = pool.data.slice(0, pool.length);
-  const leaves = Float64Array.from(leafPool);
-  // The features some tree reads through masks: their cells are computed once per block.
-  const celled = [...new Set(planned.flatMap((p) => ('masks' in p ? [...p.masks.feature] : [])))];
-  const blockCells = Array.from({ length: features }, (_, f) => new Int32Array(celled.includes(f) ? BLOCK_ROWS : 0));
   return {
     plan: { masks: trees.length - coded.length, code: coded.length },
     addTrees(columns, out, n) {
       const codes = code ? code.codes(columns, n) : [];
       for (let start = 0; start < n; start += BLOCK_ROWS) {
         const m = Math.min(BLOCK_ROWS, n - start);
-        for (const f of celled) fillCells(cells[f]!, columns[f]!, start, m, blockCells[f]!);
+        forest?.fill(columns, start, m);
         for (const step of steps) {
-          if (step.kind === 'masks') step.run(masks, blockCells, leaves, out, start, m);
+          if (step.kind === 'masks') step.run(out, start, m);
           else step.kernel(columns, codes, out, start, start + m);
         }
       }
