@@ -15,7 +15,7 @@ export function registerPredictCommand(program: Command): void {
     .requiredOption('-o, --output <output>', 'a .parquet or .csv file, or dataset:<name> for a new dataset version')
     .option('--model-file <file>', 'an ONNX model file to score with, instead of a model reference')
     .option('--columns <names>', 'input columns to keep beside the predictions, comma-separated (default all)')
-    .option('--chunk-rows <n>', `rows predicted at a time (default ${DEFAULT_CHUNK_ROWS})`)
+    .option('--chunk-rows <n>', `rows predicted at a time when predictions are streamed (multiclass and ONNX models; default ${DEFAULT_CHUNK_ROWS})`)
     .option('--plugin <file...>', 'learner plugin module(s) the model needs, e.g. ./my-learner.ts')
     .option('--force', 'overwrite the output file if it exists')
     .option('--json', 'print JSON')
