@@ -133,6 +133,8 @@ describe('generated GBDT prediction kernels', () => {
       [Array.from({ length: 40 }, () => randomTree(1 + Math.floor(random() * 32), false)), 1, 40, 0],
       // A 33-leaf tree in the middle goes to generated code; the order of additions still holds.
       [[randomTree(20, true), randomTree(33, true), randomTree(32, true), randomTree(1, true)], 2, 3, 1],
+      // Generated code takes whole-number categories only; masks take any, beside it.
+      [[randomTree(40, true), randomTree(12, false), randomTree(25, false)], 1, 2, 1],
     ] as const) {
       const model: GbdtModel = { objective: K === 1 ? 'regression' : 'multiclass', baseline: 0.125, ...(K > 1 ? { baselines: [0.125, -3] } : {}), features: F, lossHistory: [], trees };
       expect(compileScoreKernels(trees, F, K)!.plan).toEqual({ masks, code });

@@ -54,8 +54,8 @@ export function compileScoreKernels(trees: readonly Tree[], features: number, K:
   }
   const forest = compileMaskForest(trees, features, K);
   const covered = forest?.covered ?? trees.map(() => false);
-  const coded = trees.filter((_, t) => !covered[t]);
-  const code = coded.length > 0 ? compileCodeKernels(trees, coded, features, K) : null;
+  const coded = trees.flatMap((tree, t) => (covered[t] ? [] : [{ tree, t }]));
+  const code = coded.length > 0 ? compileCodeKernels(coded, features, K) : null;
   if (coded.length > 0 && code === null) return null;
   const steps: Step[] = [];
   let c = 0;
@@ -89,12 +89,12 @@ export function compileScoreKernels(trees: readonly Tree[], features: number, K:
 /**
  * Generated code for the trees masks cannot take (more than 32 leaves): each a
  * small function walking its nodes as nested `if`s over rows `start … end)`.
- * Category codes are computed once per call for the categorical features of all `trees`.
+ * Category codes are computed once per call for the categorical features these trees split on.
  */
-function compileCodeKernels(trees: readonly Tree[], coded: readonly Tree[], features: number, K: number): { kernels: TreeKernel[]; codes: (columns: readonly ArrayLike<number>[], n: number) => Int32Array[] } | null {
+function compileCodeKernels(coded: readonly { tree: Tree; t: number }[], features: number, K: number): { kernels: TreeKernel[]; codes: (columns: readonly ArrayLike<number>[], n: number) => Int32Array[] } | null {
   // Categorical features are looked up by code: codeSize[f] is the table size (0 for numeric features).
   const codeSize = new Int32Array(features);
-  for (const tree of trees) {
+  for (const { tree } of coded) {
     if (tree.feature.length > MAX_NODES) return null;
     for (let n = 0; n < tree.feature.length; n++) {
       if (tree.left[n]! < 0) continue;
@@ -107,8 +107,7 @@ function compileCodeKernels(trees: readonly Tree[], coded: readonly Tree[], feat
     }
   }
   const kernels: TreeKernel[] = [];
-  for (const tree of coded) {
-    const t = trees.indexOf(tree);
+  for (const { tree, t } of coded) {
     const kernel = compileTree(tree, codeSize, K, t % K);
     if (!kernel) return null;
     kernels.push(kernel);
