@@ -114,24 +114,23 @@ export function fillCells(fc: FeatureCells, values: ArrayLike<number>, start: nu
   }
 }
 
-/** Whether split n sends a value of `cell` left, exactly as the row walk (`predictRaw`) decides. */
-function goesLeft(tree: Tree, n: number, fc: FeatureCells, cell: number): boolean {
-  if (cell === fc.nan) return tree.missingLeft[n] === 1;
+/** Which cells split n sends left (1), exactly as the row walk (`predictRaw`) decides. */
+function leftCells(tree: Tree, n: number, fc: FeatureCells): Uint8Array {
+  const left = new Uint8Array(fc.nan + 1);
   const k = fc.thresholds.length;
-  const categorical = tree.catCount[n]! > 0;
-  if (cell > k) {
-    // A category value: the split tests that very value.
-    const v = fc.categories[cell - k - 1]!;
-    if (!categorical) return v <= tree.threshold[n]!;
-    const start = tree.catStart[n]!;
-    for (let c = 0; c < tree.catCount[n]!; c++) if (tree.categories[start + c] === v) return true;
-    return false;
+  left[fc.nan] = tree.missingLeft[n] === 1 ? 1 : 0;
+  if (tree.catCount[n]! > 0) {
+    // A category set: its own values go left; intervals hold no category, so they go right.
+    for (let c = 0; c < tree.catCount[n]!; c++) left[fc.categoryCell.get(tree.categories[tree.catStart[n]! + c]!)!] = 1;
+    return left;
   }
-  // An interval of values that are no category: no category set holds them; `v <= t` holds for the whole interval up to t's.
-  if (categorical) return false;
   const threshold = tree.threshold[n]!;
-  if (Number.isNaN(threshold)) return false;
-  return cell <= intervalOf(fc.thresholds, threshold);
+  if (Number.isNaN(threshold)) return left;
+  // `v <= t` holds for the whole intervals up to t's place, and for the category values at or below t.
+  const at = intervalOf(fc.thresholds, threshold);
+  for (let cell = 0; cell <= at; cell++) left[cell] = 1;
+  for (let j = 0; j < fc.categories.length; j++) if (fc.categories[j]! <= threshold) left[k + 1 + j] = 1;
+  return left;
 }
 
 /**
@@ -166,7 +165,8 @@ export function treeMasks(tree: Tree, cells: readonly (FeatureCells | null)[]): 
     const m = new Int32Array(fc.nan + 1).fill(-1);
     for (const [n, bits] of leftBits) {
       if (tree.feature[n] !== f) continue;
-      for (let cell = 0; cell < m.length; cell++) if (!goesLeft(tree, n, fc, cell)) m[cell]! &= ~bits;
+      const left = leftCells(tree, n, fc);
+      for (let cell = 0; cell < m.length; cell++) if (left[cell] === 0) m[cell]! &= ~bits;
     }
     return m;
   });
