@@ -48,7 +48,7 @@ export interface TreeMasks {
   readonly leaves: Float64Array;
 }
 
-/** Whole numbers below this get a precomputed cell (a table per feature of at most this many entries). */
+/** Whole numbers below this may get a precomputed cell (a table per feature of at most this many entries). */
 const SMALL_TABLE = 1 << 16;
 /** At most this many cells per feature: masks take 4 bytes per cell per tree using the feature. */
 export const MAX_CELLS = 1 << 12;
@@ -78,8 +78,9 @@ export function featureCells(trees: readonly Tree[], f: number): FeatureCells | 
   cats.forEach((c, j) => categoryCell.set(c, k + 1 + j));
   const top = Math.max(k > 0 ? t[k - 1]! : -Infinity, cats.length > 0 ? cats[cats.length - 1]! : -Infinity);
   const cellOfValue = (v: number) => categoryCell.get(v) ?? intervalOf(t, v);
-  // Whole numbers up to just past the highest threshold or category; any above is in the last interval.
-  const size = Math.max(0, Math.min(SMALL_TABLE, Number.isFinite(top) ? Math.floor(top) + 2 : top === Infinity ? SMALL_TABLE : 0));
+  // Whole numbers up to just past the highest threshold or category (any above is in the last
+  // interval); none when that is far (timestamps, ids): such values are searched.
+  const size = Number.isFinite(top) && top < SMALL_TABLE - 1 ? Math.max(0, Math.floor(top) + 2) : 0;
   const small = new Int32Array(size);
   for (let v = 0; v < size; v++) small[v] = cellOfValue(v);
   return { thresholds: t, categories: cats, small, top, categoryCell, nan };
