@@ -90,8 +90,8 @@ describe('generated GBDT prediction kernels', () => {
     const thresholds = [...cuts, Number.NaN];
     const categories = [0, 1, 2, 3, 5, 7, 100, 0.5, -1, 70_000.5];
     const F = 3;
-    /** A random tree of `leaves` leaves; integer categories only when `integerCategories`. */
-    const randomTree = (leaves: number, integerCategories: boolean): Tree => {
+    /** A random tree of `leaves` leaves; integer categories only when `integerCategories`; `near` keeps thresholds and categories below 101 (lookup tables for whole numbers). */
+    const randomTree = (leaves: number, integerCategories: boolean, near = false): Tree => {
       const nodes: { feature: number; threshold: number; missingLeft: number; left: number; right: number; value: number; cats: number[] }[] = [{ feature: 0, threshold: 0, missingLeft: 0, left: -1, right: -1, value: 0, cats: [] }];
       const open = [0];
       while (open.length < leaves) {
@@ -100,9 +100,9 @@ describe('generated GBDT prediction kernels', () => {
         node.feature = Math.floor(random() * F);
         node.missingLeft = random() < 0.5 ? 1 : 0;
         if (random() < 0.4) {
-          const pool = integerCategories ? categories.filter((c) => Number.isInteger(c) && c >= 0) : categories;
+          const pool = categories.filter((c) => (!integerCategories || (Number.isInteger(c) && c >= 0)) && (!near || c <= 100));
           node.cats = [...new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(pool)))].sort((a, b) => a - b);
-        } else node.threshold = pick(thresholds);
+        } else node.threshold = pick(near ? thresholds.filter((t) => !(t > 100) && t !== -Infinity) : thresholds);
         node.left = nodes.length;
         node.right = nodes.length + 1;
         for (let c = 0; c < 2; c++) nodes.push({ feature: 0, threshold: 0, missingLeft: 0, left: -1, right: -1, value: Math.round((random() - 0.5) * 1e6) / 1e3, cats: [] });
@@ -133,6 +133,7 @@ describe('generated GBDT prediction kernels', () => {
       [Array.from({ length: 40 }, () => randomTree(1 + Math.floor(random() * 32), false)), 1, 40, 0],
       // A 33-leaf tree in the middle goes to generated code; the order of additions still holds.
       [[randomTree(20, true), randomTree(33, true), randomTree(32, true), randomTree(1, true)], 2, 3, 1],
+      [Array.from({ length: 20 }, () => randomTree(1 + Math.floor(random() * 32), false, true)), 1, 20, 0],
       // Generated code takes whole-number categories only; masks take any, beside it.
       [[randomTree(40, true), randomTree(12, false), randomTree(25, false)], 1, 2, 1],
     ] as const) {
