@@ -20,6 +20,8 @@ export interface BatchModel {
   /** For the run: the reference as given, and what it resolved to (`flights@3`, a run id, or the ONNX file). */
   readonly ref: string;
   readonly resolved: string;
+  /** Predicts feature columns synchronously in this process (Orchard model artifacts); null otherwise (ONNX). */
+  readonly predictSync: ((features: readonly Float64Array[]) => Float64Array) | null;
   /** The artifact as JSON, when worker threads may load it (built-in learners); null otherwise. */
   readonly artifactJson: string | null;
   /** The lineage node of the model: its artifact, or the ONNX file. */
@@ -44,6 +46,7 @@ export async function batchModelOfRef(deps: ModelRefDeps, ref: string): Promise<
     classes: a.classes ?? null,
     ref,
     resolved: resolved.version ? `${resolved.version.name}@${resolved.version.version}` : (a.training.runId ?? resolved.digest),
+    predictSync: (features) => loaded.predictFeatures(features),
     artifactJson: a.plugin ? null : JSON.stringify(a),
     node: { kind: 'model_artifact', id: resolved.digest },
   };
@@ -82,6 +85,7 @@ export async function batchModelOfOnnx(file: string, cwd: string): Promise<Batch
     classes: classes ? (JSON.parse(classes) as string[]) : null,
     ref: path,
     resolved: `file:${path}`,
+    predictSync: null,
     artifactJson: null,
     node: { kind: 'source', id: `file:${path}` },
   };

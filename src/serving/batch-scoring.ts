@@ -17,6 +17,7 @@ import type { Actor, TrackingService } from '../tracking/tracking-service.js';
 import { countRows, firstLine, inputColumns, resolveBatchInput, type BatchInput } from './batch-input.js';
 import { batchModelOfOnnx, batchModelOfRef, type BatchModel } from './batch-model.js';
 import { parseBatchOutput, publishFile, tempBeside, type BatchOutput } from './batch-output.js';
+import { canScoreInQuery, copyScored } from './batch-in-query.js';
 import { startChunkWorkers, type ChunkWorkers } from './batch-workers.js';
 import { OUTPUT_COLUMNS, featureSql, outputSql, scoreIntoTable } from './batch-stream.js';
 
@@ -31,11 +32,15 @@ export interface PredictBatchInput {
   readonly output: string;
   /** Input columns to keep beside the predictions; default all. */
   readonly columns?: readonly string[];
-  /** Rows predicted at a time; default 65,536. */
+  /** Rows predicted at a time when predictions are streamed (see `threads`); default 65,536. */
   readonly chunkRows?: number;
   /**
-   * Worker threads predicting chunks (built-in learners): 0 predicts on the calling thread.
-   * Default: up to 2 (the cores) when the input has at least 100,000 rows or its size is unknown.
+   * Worker threads predicting streamed chunks (built-in learners); 0 predicts on the calling thread.
+   * Orchard models with one number per row (binary, regression) are scored by default, and with 0,
+   * inside the output query (DuckDB hands the calling thread its chunks while it reads and writes);
+   * more than 0 streams them to worker threads instead. Multiclass and ONNX models are streamed,
+   * by default on up to 2 worker threads (the cores) when the input has at least 100,000 rows or
+   * its size is unknown.
    */
   readonly threads?: number;
   /** Overwrite an existing output file. */
@@ -80,8 +85,9 @@ export interface BatchScoringDeps {
 
 /**
  * Batch (offline) scoring: the same model version as online serving, run over a
- * dataset version or a file, streamed in chunks — DuckDB computes the feature
- * transform, the learner predicts each chunk, DuckDB writes the Parquet or CSV.
+ * dataset version or a file — DuckDB computes the feature transform, the learner
+ * predicts each chunk (inside DuckDB's output query, or streamed out and appended),
+ * DuckDB writes the Parquet or CSV.
  * Each scoring is a tracked run in the `predict` experiment with lineage; a failed
  * one leaves no output file and no dataset version.
  */
@@ -112,12 +118,16 @@ export class BatchScoringService {
           const available = await inputColumns(read, input);
           const keep = checkColumns(model, input, available, request.columns);
           const total = await countRows(read, input);
-          const threads = request.threads ?? (total === null || total >= THREADED_MIN_ROWS ? Math.min(2, availableParallelism()) : 0);
-          if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw invalidArgument(`threads must be a whole number from 0 to 64, got ${threads}.`, { threads });
+          if (request.threads !== undefined && (!Number.isInteger(request.threads) || request.threads < 0 || request.threads > 64)) {
+            throw invalidArgument(`threads must be a whole number from 0 to 64, got ${request.threads}.`, { threads: request.threads });
+          }
+          // Scored inside the output query unless worker threads are asked for and can load the model.
+          const inQuery = canScoreInQuery(model) && (request.threads === undefined || request.threads === 0 || model.artifactJson === null);
+          const threads = inQuery ? 0 : (request.threads ?? (total === null || total >= THREADED_MIN_ROWS ? Math.min(2, availableParallelism()) : 0));
           const started = clock.now();
-          const workers = threads > 0 && model.artifactJson !== null ? await startChunkWorkers(model.artifactJson, threads) : undefined;
+          const workers = threads > 0 && model.artifactJson !== null ? startChunkWorkers(model.artifactJson, threads) : undefined;
           try {
-            return await this.#score(actor, { model, input, output, keep, chunkRows, total, read, write, workers }, progress, started);
+            return await this.#score(actor, { model, input, output, keep, chunkRows, total, read, write, workers, inQuery }, progress, started);
           } finally {
             await workers?.close();
           }
@@ -130,7 +140,18 @@ export class BatchScoringService {
 
   async #score(
     actor: Actor,
-    job: { model: BatchModel; input: BatchInput; output: BatchOutput; keep: string[]; chunkRows: number; total: number | null; workers: ChunkWorkers | undefined; read: Parameters<typeof scoreIntoTable>[0]; write: Parameters<typeof scoreIntoTable>[1] },
+    job: {
+      model: BatchModel;
+      input: BatchInput;
+      output: BatchOutput;
+      keep: string[];
+      chunkRows: number;
+      total: number | null;
+      workers: ChunkWorkers | undefined;
+      inQuery: boolean;
+      read: Parameters<typeof scoreIntoTable>[0];
+      write: Parameters<typeof scoreIntoTable>[1];
+    },
     progress: (p: BatchProgress) => void,
     started: number,
   ): Promise<PredictBatchResult> {
@@ -151,15 +172,19 @@ export class BatchScoringService {
           { key: 'output', value: outputLabel },
           { key: 'chunk_rows', value: String(job.chunkRows) },
           { key: 'threads', value: String(job.workers?.size ?? 0) },
+          { key: 'scoring', value: job.inQuery ? 'in-query' : 'streamed' },
         ],
       });
       const report = (rows: number) => progress({ rows, total: job.total, seconds: (clock.now() - started) / 1000 });
       report(0);
       let scored: { rows: number; width: number };
       try {
-        scored = await scoreIntoTable(job.read, job.write, featureSql(model, input.table), model, table, job.chunkRows, report, job.workers);
         const format = output.kind === 'file' && output.format === 'csv' ? '(format csv, header true)' : '(format parquet, compression zstd)';
-        await job.write.run(`copy (${outputSql(model, table, input.table, keep, scored.width)}) to ${literal(temp)} ${format}`);
+        if (job.inQuery) scored = { rows: await copyScored(job.write, model, input.table, keep, `${literal(temp)} ${format}`, report), width: 1 };
+        else {
+          scored = await scoreIntoTable(job.read, job.write, featureSql(model, input.table), model, table, job.chunkRows, report, job.workers);
+          await job.write.run(`copy (${outputSql(model, table, input.table, keep, scored.width)}) to ${literal(temp)} ${format}`);
+        }
       } catch (cause) {
         if (cause instanceof OrchardError) throw cause;
         throw invalidArgument(`Cannot score ${input.given}: ${firstLine(cause)}`, { input: input.given });

@@ -15,10 +15,15 @@ const VECTOR_SIZE = 2048;
  * (what the learners take), computed by DuckDB from `table`.
  */
 export function featureSql(model: BatchModel, table: string): string {
-  const cols = model.features.map((f) => `coalesce(${ident(f)}::double, 'NaN'::double)`).join(', ');
+  const cols = featureList(model);
   if (!model.transform) return `select ${cols} from ${table}`;
   const { ctes, last } = chainSql(model.transform.steps, table);
   return `${ctes} select ${cols} from ${last}`;
+}
+
+/** The model's feature columns as DOUBLE, missing values as NaN, comma-separated. */
+export function featureList(model: BatchModel): string {
+  return model.features.map((f) => `coalesce(${ident(f)}::double, 'NaN'::double)`).join(', ');
 }
 
 /**
@@ -44,9 +49,10 @@ export async function scoreIntoTable(
   const F = model.features.length;
   const fresh = () => model.features.map(() => new Float64Array(chunkRows));
   let buffers = fresh();
-  // With workers, chunks are predicted while the next ones are read: up to one per worker in flight, appended in order.
-  const depth = workers?.size ?? 1;
-  const pending: { predictions: Promise<Float64Array>; n: number }[] = [];
+  // Chunks predicted by workers are appended, in order, when their turn comes; chunks
+  // predicted here wait behind them. Bounded, so no more than a few chunks are held.
+  const most = workers ? workers.size * 2 + 2 : 0;
+  const pending: { predictions: Promise<Float64Array>; n: number; done: boolean }[] = [];
   let appender: Awaited<ReturnType<DuckDBConnection['createAppender']>> | undefined;
   let out: DuckDBDataChunk | undefined;
   let width = model.predictor.width;
@@ -75,22 +81,37 @@ export async function scoreIntoTable(
   };
   const flush = async () => {
     const features = buffers.map((b) => b.subarray(0, fill));
-    if (workers) {
-      // The buffers move to the worker; the next chunk fills new ones.
-      const predictions = workers.predict(features);
-      // Awaited in order by drain; a failure while an earlier chunk is awaited must not go unhandled.
-      predictions.catch(() => {});
-      pending.push({ predictions, n: fill });
-      buffers = fresh();
-      await drain(depth - 1);
-    } else await append(await model.predictor.predictFeatures(features), fill);
+    const n = fill;
     fill = 0;
+    if (workers?.hasRoom()) {
+      // The buffers move to the worker; the next chunk fills new ones.
+      const entry = { predictions: workers.predict(features), n, done: false };
+      // Awaited in order by drain; a failure while an earlier chunk is awaited must not go unhandled.
+      entry.predictions.then(
+        () => (entry.done = true),
+        () => (entry.done = true),
+      );
+      pending.push(entry);
+      buffers = fresh();
+    } else {
+      // No worker ready with room (still starting, all busy, or none): predict here.
+      const predictions = await model.predictor.predictFeatures(features);
+      if (pending.length === 0) return append(predictions, n);
+      pending.push({ predictions: Promise.resolve(predictions), n, done: true });
+    }
+    // Completed chunks at the head go out now; never more than `most` wait.
+    while (pending.length > 0 && (pending.length > most || pending[0]!.done)) await drain(pending.length - 1);
   };
 
   const result = await read.stream(sql);
+  // DuckDB computes the next chunk (on its own threads) while this one is copied and predicted.
+  let next = result.fetchChunk();
   for (;;) {
-    const chunk = await result.fetchChunk();
+    const chunk = await next;
     if (!chunk || chunk.rowCount === 0) break;
+    next = result.fetchChunk();
+    // A failed prefetch is thrown by the await above; one left pending when a prediction fails must not go unhandled.
+    next.catch(() => {});
     const n = chunk.rowCount;
     const vectors = Array.from({ length: F }, (_, j) => chunk.getColumnVector(j) as DuckDBDoubleVector);
     let offset = 0;
@@ -152,8 +173,18 @@ function appendPredictions(appender: { appendDataChunk(c: DuckDBDataChunk): void
  * probability list computed in SQL.
  */
 export function outputSql(model: BatchModel, table: string, input: string, keep: readonly string[], width: number): string {
-  const p = `p.prediction`;
-  const select = keep.map((c) => `s.${ident(c)}`);
+  const select = [...keep.map((c) => `s.${ident(c)}`), ...predictionColumns(model, 'p.prediction', width, 'p')];
+  const left = keep.length > 0 ? `(select ${keep.map(ident).join(', ')} from ${input}) s positional join ` : '';
+  return `select ${select.join(', ')} from ${left}${ident(table)} p`;
+}
+
+/**
+ * The output's prediction columns from the prediction `p` (and, for multiclass,
+ * `${table}.p0 …`): the prediction, the label (class 1 above 0.5, or the arg-max
+ * class) and the probability list.
+ */
+export function predictionColumns(model: BatchModel, p: string, width: number, table = 'p'): string[] {
+  const select: string[] = [];
   const classes = model.classes && model.classes.length > 0 ? `[${model.classes.map(literal).join(', ')}]` : null;
   if (model.output === 'probability') {
     select.push(`${p} as prediction`);
@@ -163,10 +194,10 @@ export function outputSql(model: BatchModel, table: string, input: string, keep:
   } else if (model.output === 'probabilities') {
     select.push(`${p}::integer as prediction`);
     select.push(classes ? `${classes}[${p}::integer + 1] as label` : `${p}::integer as label`);
-    select.push(`[${Array.from({ length: width }, (_, k) => `p.p${k}`).join(', ')}]::double[] as probabilities`);
+    select.push(`[${Array.from({ length: width }, (_, k) => `${table}.p${k}`).join(', ')}]::double[] as probabilities`);
   } else {
     select.push(`${p} as prediction`);
   }
-  const left = keep.length > 0 ? `(select ${keep.map(ident).join(', ')} from ${input}) s positional join ` : '';
-  return `select ${select.join(', ')} from ${left}${ident(table)} p`;
+  return select;
 }
+

@@ -16,6 +16,8 @@ const { artifact } = workerData as { artifact: string };
 let model: LoadedModel | undefined;
 try {
   model = loadModel(readModelArtifact(artifact, 'the model artifact'));
+  // One row of zeros compiles the learner's prediction kernels before the first real chunk.
+  model.predictFeatures(model.artifact.transform.features.map(() => new Float64Array(1)));
   port.postMessage({ type: 'ready' } satisfies ChunkReply);
 } catch (error) {
   port.postMessage({ type: 'failed', id: -1, error: String((error as Error)?.message ?? error) } satisfies ChunkReply);

@@ -54,6 +54,17 @@ describe('orchard predict', () => {
       const out = await platform.engine.withConnection((c) => queryRows(c, `select * from read_parquet(${literal(join(home.path, 'scores.parquet'))})`));
       expect(out).toHaveLength(2500);
       expect(out.every((r) => Object.is(r.prediction, expected[Number(r.id)]) && r.label === (expected[Number(r.id)]! > 0.5 ? 1 : 0))).toBe(true);
+      // The compiled worker (dist/serving/batch-worker.js, found beside the compiled pool) loads the model and predicts the same.
+      const compiled = (await import(join(ROOT, 'dist', 'serving', 'batch-workers.js'))) as typeof import('../../src/serving/batch-workers.js');
+      const workers = compiled.startChunkWorkers(JSON.stringify(artifact), 1);
+      try {
+        await workers.ready();
+        const features = (await import('../../src/data/transform.js')).transformRows(artifact.transform, rows);
+        const predicted = await workers.predict(features);
+        expect([...predicted].every((p, i) => Object.is(p, expected[i]))).toBe(true);
+      } finally {
+        await workers.close();
+      }
     } finally {
       await platform.close();
     }
@@ -69,12 +80,12 @@ describe('orchard predict', () => {
     expect(taken.stderr).toContain('already exists; pass --force to overwrite it');
     expect((await run(['predict', 'shops@champion', '--input', 'shops@1', '--output', 'scores.parquet', '--force'])).code).toBe(0);
 
-    // A CSV file has no row count up front: scored on worker threads (the compiled batch-worker.js), written as CSV.
-    const fromCsv = await ok(['predict', 'shops@1', '--input', 'shops.csv', '--output', 'from-csv.csv', '--columns', 'id', '--chunk-rows', '500', '--json']);
+    // Streamed to worker threads (the compiled batch-worker.js), written as CSV.
+    const fromCsv = await ok(['predict', 'shops@1', '--input', 'shops.csv', '--output', 'from-csv.csv', '--columns', 'id', '--chunk-rows', '500', '--threads', '2', '--json']);
     const csvRun = JSON.parse(fromCsv.stdout) as { rows: number; runId: string };
     expect(csvRun.rows).toBe(2500);
     const shownRun = JSON.parse((await ok(['runs', 'show', csvRun.runId, '--json'])).stdout) as { params: { key: string; value: string }[] };
-    expect(shownRun.params).toEqual(expect.arrayContaining([{ key: 'threads', value: '2' }]));
+    expect(shownRun.params).toEqual(expect.arrayContaining([{ key: 'threads', value: '2' }, { key: 'scoring', value: 'streamed' }]));
 
     writeFileSync(join(home.path, 'partial.csv'), 'id\n1\n2\n');
     const missing = await run(['predict', 'shops@champion', '--input', 'partial.csv', '--output', 'partial.parquet']);

@@ -1,11 +1,13 @@
+import { BLOCK_ROWS, compileMaskForest } from './mask-forest.js';
 import type { Tree } from './tree.js';
 
 /**
- * Batched GBDT prediction: each tree becomes a small generated function that
- * walks its nodes as nested `if`s with the thresholds and leaf values written in
- * as literals, looping over the rows of a chunk (trees outer, rows inner).
- * A row-by-row walk over the node arrays spends most of its time on loads and
- * mispredicted loops; the generated code leaves only the comparisons.
+ * Batched GBDT prediction over blocks of rows. Trees of at most 32 leaves (the
+ * default 31 included) are looked up through cell masks (leaf-masks.ts): no branch
+ * on the data, runs of trees in one generated row loop. Larger trees become small
+ * generated functions walking their nodes as nested `if`s, thresholds and leaf
+ * values written in as literals. A row-by-row walk over the node arrays spends most
+ * of its time on loads and mispredicted branches; masks leave neither.
  *
  * Predictions are bit-identical to the row walk (`predictRaw`): every row's score
  * starts at its baseline and adds the trees' leaf values in tree order, the same
@@ -18,6 +20,8 @@ import type { Tree } from './tree.js';
 export interface ScoreKernels {
   /** Adds every tree's leaf value to `out` (row-major, `K` scores per row, already holding the baselines). */
   addTrees(columns: readonly ArrayLike<number>[], out: Float64Array, n: number): void;
+  /** How many trees run through cell masks, and how many through generated nested `if`s. */
+  readonly plan: { readonly masks: number; readonly code: number };
 }
 
 /** Trees above this many nodes or this depth fall back to the row walk (generated code would be too large or too deeply nested). */
@@ -26,22 +30,75 @@ const MAX_DEPTH = 128;
 /** Category codes are looked up in per-node tables of this many entries at most. */
 const MAX_CATEGORY = 1 << 16;
 
-type TreeKernel = (columns: readonly ArrayLike<number>[], codes: readonly Int32Array[], out: Float64Array, n: number) => void;
+type TreeKernel = (columns: readonly ArrayLike<number>[], codes: readonly Int32Array[], out: Float64Array, start: number, end: number) => void;
+
+/** Trees per generated run: short enough a function for V8's optimising compiler. */
+const RUN_TREES = 64;
+
+type Step = { readonly kind: 'masks'; readonly run: (out: Float64Array, start: number, m: number) => void } | { readonly kind: 'code'; readonly kernel: TreeKernel };
 
 /**
- * Compiles the trees of a model, or returns null when a tree is outside what the
- * generator handles (then the caller walks rows as before).
+ * Plans the trees of a model: trees of at most 32 leaves are evaluated through cell
+ * masks (mask-forest.ts), in runs of consecutive trees; larger ones through
+ * generated nested `if`s. Returns null when a tree is outside what either handles
+ * (then the caller walks rows as before).
  * @param K scores per row; tree t adds to score t mod K.
  */
 export function compileScoreKernels(trees: readonly Tree[], features: number, K: number): ScoreKernels | null {
-  // Categorical features are looked up by code: codeSize[f] is the table size (0 for numeric features).
-  const codeSize = new Int32Array(features);
   for (const tree of trees) {
-    if (tree.feature.length > MAX_NODES) return null;
     for (let n = 0; n < tree.feature.length; n++) {
       if (tree.left[n]! < 0) continue;
       const f = tree.feature[n]!;
       if (!Number.isInteger(f) || f < 0 || f >= features) return null;
+    }
+  }
+  const forest = compileMaskForest(trees, features, K);
+  const covered = forest?.covered ?? trees.map(() => false);
+  const coded = trees.flatMap((tree, t) => (covered[t] ? [] : [{ tree, t }]));
+  const code = coded.length > 0 ? compileCodeKernels(coded, features, K) : null;
+  if (coded.length > 0 && code === null) return null;
+  const steps: Step[] = [];
+  let c = 0;
+  for (let t = 0; t < trees.length; ) {
+    if (!covered[t]) {
+      steps.push({ kind: 'code', kernel: code!.kernels[c++]! });
+      t++;
+      continue;
+    }
+    let end = t;
+    while (end < trees.length && covered[end] && end - t < RUN_TREES) end++;
+    steps.push({ kind: 'masks', run: forest!.run(t, end) });
+    t = end;
+  }
+  return {
+    plan: { masks: trees.length - coded.length, code: coded.length },
+    addTrees(columns, out, n) {
+      const codes = code ? code.codes(columns, n) : [];
+      for (let start = 0; start < n; start += BLOCK_ROWS) {
+        const m = Math.min(BLOCK_ROWS, n - start);
+        forest?.fill(columns, start, m);
+        for (const step of steps) {
+          if (step.kind === 'masks') step.run(out, start, m);
+          else step.kernel(columns, codes, out, start, start + m);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Generated code for the trees masks cannot take (more than 32 leaves): each a
+ * small function walking its nodes as nested `if`s over rows `start … end)`.
+ * Category codes are computed once per call for the categorical features these trees split on.
+ */
+function compileCodeKernels(coded: readonly { tree: Tree; t: number }[], features: number, K: number): { kernels: TreeKernel[]; codes: (columns: readonly ArrayLike<number>[], n: number) => Int32Array[] } | null {
+  // Categorical features are looked up by code: codeSize[f] is the table size (0 for numeric features).
+  const codeSize = new Int32Array(features);
+  for (const { tree } of coded) {
+    if (tree.feature.length > MAX_NODES) return null;
+    for (let n = 0; n < tree.feature.length; n++) {
+      if (tree.left[n]! < 0) continue;
+      const f = tree.feature[n]!;
       for (let c = 0; c < tree.catCount[n]!; c++) {
         const v = tree.categories[tree.catStart[n]! + c]!;
         if (!Number.isInteger(v) || v < 0 || v >= MAX_CATEGORY) return null;
@@ -50,8 +107,8 @@ export function compileScoreKernels(trees: readonly Tree[], features: number, K:
     }
   }
   const kernels: TreeKernel[] = [];
-  for (let t = 0; t < trees.length; t++) {
-    const kernel = compileTree(trees[t]!, codeSize, K, t % K);
+  for (const { tree, t } of coded) {
+    const kernel = compileTree(tree, codeSize, K, t % K);
     if (!kernel) return null;
     kernels.push(kernel);
   }
@@ -59,7 +116,8 @@ export function compileScoreKernels(trees: readonly Tree[], features: number, K:
   let codes: Int32Array[] = [];
   let capacity = -1;
   return {
-    addTrees(columns, out, n) {
+    kernels,
+    codes(columns, n) {
       if (capacity < n) {
         codes = Array.from({ length: features }, (_, f) => new Int32Array(codeSize[f]! > 0 ? n : 0));
         capacity = n;
@@ -74,7 +132,7 @@ export function compileScoreKernels(trees: readonly Tree[], features: number, K:
           code[i] = v !== v ? size + 1 : v >>> 0 === v && v < size ? v : size;
         }
       }
-      for (const kernel of kernels) kernel(columns, codes, out, n);
+      return codes;
     },
   };
 }
@@ -122,13 +180,13 @@ function compileTree(tree: Tree, codeSize: Int32Array, K: number, k: number): Tr
   const source = [
     ...[...numeric].map((f) => `const c${f} = columns[${f}];`),
     ...[...coded].map((f) => `const k${f} = codes[${f}];`),
-    'for (let i = 0; i < n; i++) {',
+    'for (let i = start; i < end; i++) {',
     ...[...numeric].map((f) => `const x${f} = c${f}[i];`),
     body,
     '}',
   ].join('\n');
   const names = tables.map((_, i) => `t${i}`);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from validated numbers only (see above)
-  const factory = new Function(...names, `return function tree(columns, codes, out, n) {\n${source}\n};`) as (...t: Uint8Array[]) => TreeKernel;
+  const factory = new Function(...names, `return function tree(columns, codes, out, start, end) {\n${source}\n};`) as (...t: Uint8Array[]) => TreeKernel;
   return factory(...tables);
 }
