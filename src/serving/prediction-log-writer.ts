@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import type { DuckDBAppender } from '@duckdb/node-api';
 import { join } from 'node:path';
 import type { BlobStore } from '../artifacts/blob-store.js';
 import { OrchardError } from '../core/errors.js';
@@ -32,7 +33,7 @@ interface Group {
  * and written to Parquet in the blob store (layout and columns in prediction-log-schema.ts)
  * when `flushRows` are waiting, every `flushIntervalMs`, and on `close()`. A file holds one
  * endpoint, one UTC day and one feature layout (a new model version may have other inputs).
- * DuckDB writes each file from a temporary NDJSON file with the columns typed explicitly; the
+ * DuckDB writes each file from the records appended to a temporary table (its appender), typed explicitly; the
  * blob store puts it whole (temp file, rename), so readers never see half a file. A failed write
  * keeps its records for the next flush: nothing acknowledged is dropped.
  */
@@ -138,44 +139,62 @@ export class PredictionLogWriter {
     const dir = join(this.#engine.tempDir, 'prediction-log');
     await mkdir(dir, { recursive: true });
     const id = randomUUID();
-    const jsonPath = join(dir, `${id}.ndjson`);
     const parquetPath = join(dir, `${id}.parquet`);
+    const table = `prediction_log_${id.replaceAll('-', '')}`;
     try {
-      await writeFile(jsonPath, g.records.map((r) => JSON.stringify(toJson(r, g.features))).join('\n') + '\n');
-      const struct = g.features.length ? `STRUCT(${g.features.map((f) => `${quote(f.name)} ${sqlType(f.kind)}`).join(', ')})` : 'JSON';
-      const columns = `{request_id: 'VARCHAR', ts: 'TIMESTAMP', endpoint: 'VARCHAR', model: 'VARCHAR', version: 'INTEGER', digest: 'VARCHAR', shadow: 'BOOLEAN', prediction: 'DOUBLE', label: 'VARCHAR', probabilities: 'DOUBLE[]', latency_ms: 'DOUBLE', features: ${literal(struct)}}`;
       await this.#engine.withConnection(async (c) => {
-        await c.run(`COPY (SELECT * FROM read_json(${literal(jsonPath)}, format = 'newline_delimited', columns = ${columns}, timestampformat = '%Y-%m-%dT%H:%M:%S.%gZ')) TO ${literal(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`);
+        // The records go in through DuckDB's appender into a flat table (times as epoch milliseconds,
+        // one column per feature), and DuckDB shapes them into the log's columns while writing Parquet.
+        const featureColumns = g.features.map((f, i) => `f${i} ${f.kind === 'datetime' ? 'BIGINT' : sqlType(f.kind)}`);
+        await c.run(`CREATE TEMP TABLE ${table} (request_id VARCHAR, ts BIGINT, endpoint VARCHAR, model VARCHAR, version INTEGER, digest VARCHAR, shadow BOOLEAN, prediction DOUBLE, label VARCHAR, probabilities VARCHAR, latency_ms DOUBLE${featureColumns.map((x) => `, ${x}`).join('')})`);
+        try {
+          const appender = await c.createAppender(table, 'main', 'temp');
+          try {
+            appendRecords(appender, g.records, g.features);
+          } finally {
+            appender.closeSync();
+          }
+          const features = g.features.length ? `struct_pack(${g.features.map((f, i) => `${quote(f.name)} := ${f.kind === 'datetime' ? `epoch_ms(f${i})` : `f${i}`}`).join(', ')})` : `'{}'::JSON`;
+          await c.run(`COPY (SELECT request_id, epoch_ms(ts) AS ts, endpoint, model, version, digest, shadow, prediction, label, probabilities::DOUBLE[] AS probabilities, latency_ms, ${features} AS features FROM ${table}) TO ${literal(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`);
+        } finally {
+          await c.run(`DROP TABLE IF EXISTS temp.${table}`);
+        }
       });
       const first = g.records.reduce((m, r) => Math.min(m, r.ts), Infinity);
       await this.#blobs.put(`${predictionLogPrefix(g.endpoint)}/${g.day}/${first}-${id}.parquet`, await readFile(parquetPath));
     } finally {
-      await rm(jsonPath, { force: true });
       await rm(parquetPath, { force: true });
     }
   }
 }
 
-function toJson(r: PredictionRecord, features: InputSignature): Record<string, unknown> {
-  const f: Record<string, unknown> = {};
-  for (const c of features) {
-    const v = r.features[c.name];
-    f[c.name] = v === null || v === undefined ? null : c.kind === 'datetime' ? new Date(v as number).toISOString() : v;
+/** Appends records row by row in the flat table's column order; a missing or non-finite value is null. */
+function appendRecords(a: DuckDBAppender, records: readonly PredictionRecord[], features: InputSignature): void {
+  const text = (v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
+  const number = (v: number | null) => (v === null || !Number.isFinite(v) ? a.appendNull() : a.appendDouble(v));
+  for (const r of records) {
+    a.appendVarchar(r.requestId);
+    a.appendBigInt(BigInt(Math.round(r.ts)));
+    a.appendVarchar(r.endpoint);
+    a.appendVarchar(r.model);
+    if (r.version === null) a.appendNull();
+    else a.appendInteger(r.version);
+    a.appendVarchar(r.digest);
+    a.appendBoolean(r.shadow);
+    number(r.prediction);
+    text(r.label);
+    text(r.probabilities === null ? null : JSON.stringify(r.probabilities));
+    number(r.latencyMs);
+    for (const f of features) {
+      const v = r.features[f.name];
+      if (v === null || v === undefined) a.appendNull();
+      else if (f.kind === 'datetime') Number.isFinite(v) ? a.appendBigInt(BigInt(Math.round(v as number))) : a.appendNull();
+      else if (f.kind === 'boolean') a.appendBoolean(Boolean(v));
+      else if (sqlType(f.kind) === 'DOUBLE') number(typeof v === 'number' ? v : Number(v));
+      else a.appendVarchar(String(v));
+    }
+    a.endRow();
   }
-  return {
-    request_id: r.requestId,
-    ts: new Date(r.ts).toISOString(),
-    endpoint: r.endpoint,
-    model: r.model,
-    version: r.version,
-    digest: r.digest,
-    shadow: r.shadow,
-    prediction: Number.isFinite(r.prediction) ? r.prediction : null,
-    label: r.label,
-    probabilities: r.probabilities,
-    latency_ms: r.latencyMs,
-    features: f,
-  };
 }
 
 function sqlType(kind: ColumnKind): string {
