@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { alreadyExists, throwIfIssues, type Issue } from '../core/errors.js';
+import { alreadyExists, notFound, throwIfIssues, type Issue } from '../core/errors.js';
 import { labelsKey } from '../metadata/kysely/alert-repository.js';
 import type { AlertOp, AlertRecord, AlertRuleRecord, AlertStateName, MetricPointRecord } from '../metadata/loop-repositories.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -71,6 +71,16 @@ export class AlertService {
       await tx.events.append({ at: rule.createdAt, actor: actor.name, action: 'alert_rule.create', entityKind: 'alert_rule', entityId: rule.name, before: null, after: rule });
     });
     return rule;
+  }
+
+  /** Deletes a rule and its alerts. @throws OrchardError `NOT_FOUND` for an unknown rule. */
+  async deleteRule(actor: Actor, name: string): Promise<void> {
+    await this.#store.transaction(async (tx) => {
+      const before = await tx.alerts.getRule(name);
+      if (!before) throw notFound(`No alert rule '${name}'; list them with \`orchard alerts rules list\`.`, { rule: name });
+      await tx.alerts.deleteRule(name);
+      await tx.events.append({ at: this.#clock.now(), actor: actor.name, action: 'alert_rule.delete', entityKind: 'alert_rule', entityId: name, before, after: null });
+    });
   }
 
   listRules(): Promise<AlertRuleRecord[]> {

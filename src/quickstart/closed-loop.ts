@@ -156,7 +156,8 @@ async function loop(platform: Platform, actor: Actor, options: ClosedLoopOptions
   const { model: firstModel } = await platform.evaluation.modelOfRun(first.runId);
 
   say('Wiring the loop: a scheduled monitor, alert rules on it, triggers that run a retraining pipeline');
-  const monitor = await platform.schedules.createSchedule(actor, { name: `monitor-${ENDPOINT}`, cron: '*/5 * * * *', pipeline: monitorTarget(ENDPOINT), params: monitorParams({ reference: `model:${MODEL}@champion`, window: { last: options.replayRows }, features: INPUTS }) });
+  await removeEarlierLoop(platform, actor, say);
+  const monitor = await platform.schedules.createSchedule(actor, { name: LOOP_SCHEDULE, cron: '*/5 * * * *', pipeline: monitorTarget(ENDPOINT), params: monitorParams({ reference: `model:${MODEL}@champion`, window: { last: options.replayRows }, features: INPUTS }) });
   say(`  schedule ${monitor.name}: the monitor of endpoint ${ENDPOINT} every 5 minutes (last ${options.replayRows.toLocaleString('en-US')} predictions against the champion's training data); here it runs at each month's end`);
   const pushed = await platform.pipelines.push(actor, RETRAIN_PIPELINE_FILE, { cwd: process.cwd(), gitCommit: null });
   say(`  pipeline ${pushed.version.name}@${pushed.version.version}: pin ${RECENT} → split → train → gate against the champion → register → promote`);
@@ -175,15 +176,17 @@ async function loop(platform: Platform, actor: Actor, options: ClosedLoopOptions
 
   const months: MonthOutcome[] = [];
   const runs: TriggeredRun[] = [];
+  // Request ids unique to this run, so a later quickstart's labels never land on this one's predictions.
+  const session = Date.now().toString(36);
   for (const [name, label] of MONTHS) {
     const rows = await replayRowsOf(part(name));
     say(`${label}: replaying ${rows.length.toLocaleString('en-US')} flights, one request each`);
-    const served = await replay(endpoint, rows, name, options.concurrency);
+    const served = await replay(endpoint, rows, `${session}-${name}`, options.concurrency);
     await endpoint.flushLog();
 
     // The month's outcomes arrive after its flights: ground truth through the feedback API,
     // and the labelled flights as a new version of the recent data.
-    await endpoint.sendLabels(rows.map((r, i) => ({ request_id: `${name}-${i}`, label: isDelayed(r) })));
+    await endpoint.sendLabels(rows.map((r, i) => ({ request_id: `${session}-${name}-${i}`, label: isDelayed(r) })));
     const recent = await sampleInto(part(name), options.trainRows, RECENT);
     say(`  labels for ${label} arrived: ${rows.length.toLocaleString('en-US')} through the feedback API; ${recent} holds ${options.trainRows.toLocaleString('en-US')} labelled flights`);
 
@@ -213,6 +216,19 @@ async function loop(platform: Platform, actor: Actor, options: ClosedLoopOptions
     months.push({ month: label, rows: rows.length, version: served.version, auc: perf?.auc ?? rocAuc(y, served.scores), logLoss: perf?.logLoss ?? logLoss(y, served.scores), firstLogLoss: firstLoss, observed: perf?.meanLabel ?? NaN, expected: perf?.meanPrediction ?? NaN, driftedFeatures: drifted, fired, action: actions.join('; ') || 'none' });
   }
   return { dataset, trainAuc, months, versions, alerts: await platform.alerts.listAlerts(), runs };
+}
+
+const LOOP_SCHEDULE = `monitor-${ENDPOINT}`;
+const LOOP_RULES = ['flights-data-drift', 'flights-concept-drift'];
+const LOOP_TRIGGERS = ['retrain-on-data-drift', 'retrain-on-concept-drift'];
+
+/** A second quickstart in the same home starts its loop afresh: the earlier run's schedule, rules (with their alerts) and triggers go. */
+async function removeEarlierLoop(platform: Platform, actor: Actor, say: (line: string) => void): Promise<void> {
+  const removed: string[] = [];
+  for (const t of await platform.schedules.listTriggers()) if (LOOP_TRIGGERS.includes(t.name)) (await platform.schedules.deleteTrigger(actor, t.name), removed.push(`trigger ${t.name}`));
+  for (const r of await platform.alerts.listRules()) if (LOOP_RULES.includes(r.name)) (await platform.alerts.deleteRule(actor, r.name), removed.push(`rule ${r.name}`));
+  if ((await platform.schedules.listSchedules()).some((x) => x.name === LOOP_SCHEDULE)) (await platform.schedules.deleteSchedule(actor, LOOP_SCHEDULE), removed.push(`schedule ${LOOP_SCHEDULE}`));
+  if (removed.length > 0) say(`  replaced the earlier quickstart's ${removed.join(', ')}`);
 }
 
 /** Sends each row as its own request, `concurrency` at a time; returns the scores in row order and the version that answered last. */

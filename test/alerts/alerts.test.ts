@@ -93,6 +93,18 @@ describe('alert rules', () => {
     expect((await p.alerts.listRules()).map((r) => r.name)).toEqual(['psi']);
   });
 
+  it('deletes a rule with its alerts, audited; an unknown rule is NOT_FOUND', async () => {
+    await p.alerts.createRule({ name: 'tester' }, { name: 'gone', metric: 'gone_metric', op: '>', threshold: 1 });
+    await p.alerts.recordPoints([{ metric: 'gone_metric', labels: {}, value: 5, at: p.clock.now() + 1 }]);
+    await p.alerts.evaluate({ name: 'tester' });
+    expect(await p.alerts.listAlerts({ rule: 'gone' })).toHaveLength(1);
+    await p.alerts.deleteRule({ name: 'tester' }, 'gone');
+    expect((await p.alerts.listRules()).map((r) => r.name)).not.toContain('gone');
+    expect(await p.alerts.listAlerts({ rule: 'gone' })).toEqual([]);
+    expect((await p.store.events.list({ entityKind: 'alert_rule', entityId: 'gone', limit: 5 })).map((e) => e.action)).toEqual(['alert_rule.delete', 'alert_rule.create']);
+    await expect(p.alerts.deleteRule({ name: 'tester' }, 'gone')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('staleness: model_age_days and training_data_age_days of the champion', async () => {
     const csv = join(t.home, 'train.csv');
     writeFileSync(csv, 'x,y\n1,0\n2,1\n');

@@ -54,6 +54,13 @@ describe('orchard quickstart (the closed loop)', () => {
       const history = await orchard(['monitor', 'show', 'flights', '--history', '10', '--json'], { env });
       expect(history.code, history.stderr).toBe(0);
       expect(history.stdout).toMatch(/"labelled": 3000/);
+
+      // Again in the same home: the loop starts afresh (its schedule, rules with their alerts, and triggers replaced).
+      const again = await orchard(['quickstart', '--train-rows', '20000', '--replay-rows', '1000'], { env, timeoutMs: 240_000 });
+      expect(again.code, `stdout:\n${again.stdout}\nstderr:\n${again.stderr}`).toBe(0);
+      const replaced = /replaced the earlier quickstart's (.*)$/m.exec(again.stderr + again.stdout)?.[1]?.split(', ').sort();
+      expect(replaced).toEqual(['rule flights-concept-drift', 'rule flights-data-drift', 'schedule monitor-flights', 'trigger retrain-on-concept-drift', 'trigger retrain-on-data-drift']);
+      expect(again.stdout).toMatch(/2001-03\s+retrain-on-data-drift: run [0-9a-f]{32} finished/);
     } finally {
       home.cleanup();
     }

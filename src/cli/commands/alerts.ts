@@ -51,6 +51,15 @@ export function registerAlertCommands(program: Command): void {
       }),
     );
   rules
+    .command('delete <name>')
+    .description('Delete an alert rule and its alerts')
+    .action(
+      withContext(async (ctx, name: string) => {
+        await (await ctx.platform()).alerts.deleteRule({ name: ctx.config.user }, name);
+        ctx.out(`Deleted alert rule ${name} and its alerts.`);
+      }),
+    );
+  rules
     .command('list')
     .option('--json', 'print JSON')
     .action(

@@ -28,6 +28,10 @@ export function loopRoutes(platform: Platform) {
       return { alerts: await platform.alerts.listAlerts({ rule: q.rule, states }) };
     });
     app.get('/alerts/rules', async () => ({ rules: await platform.alerts.listRules() }));
+    app.delete('/alerts/rules/:name', async (req) => {
+      await platform.alerts.deleteRule(req.actor, (req.params as { name: string }).name);
+      return {};
+    });
     app.post('/metrics/points', async (req) => {
       const points = body(req).points;
       if (!Array.isArray(points)) throw invalidArgument('The body needs "points": [{"metric": "…", "labels": {…}, "value": 0.3, "at": <ms>}].');
