@@ -12,10 +12,14 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384]
 class Counter {
   readonly values = new Map<string, { labels: Labels; value: number }>();
   inc(labels: Labels, by = 1): void {
-    const key = keyOf(labels);
+    this.incKey(keyOf(labels), () => labels, by);
+  }
+
+  /** The hot path: the series by a key the caller built, its labels made only for a new series. */
+  incKey(key: string, labels: () => Labels, by = 1): void {
     const v = this.values.get(key);
     if (v) v.value += by;
-    else this.values.set(key, { labels, value: by });
+    else this.values.set(key, { labels: labels(), value: by });
   }
 }
 
@@ -23,9 +27,12 @@ class Histogram {
   readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
   constructor(readonly buckets: readonly number[]) {}
   observe(labels: Labels, value: number): void {
-    const key = keyOf(labels);
+    this.observeKey(keyOf(labels), () => labels, value);
+  }
+
+  observeKey(key: string, labels: () => Labels, value: number): void {
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { labels, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }));
+    if (!s) this.series.set(key, (s = { labels: labels(), counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }));
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
     s.sum += value;
     s.count++;
@@ -44,9 +51,10 @@ export class ServingMetrics {
 
   /** One answered request. */
   request(endpoint: string, code: number, latencyMs: number, rows: number): void {
-    this.requests.inc({ endpoint, code: String(code) });
-    this.latency.observe({ endpoint }, latencyMs);
-    if (rows > 0) this.rows.inc({ endpoint }, rows);
+    // Keys as keyOf would build them (label values joined), without a labels object per request.
+    this.requests.incKey(`${endpoint}\u0000${code}`, () => ({ endpoint, code: String(code) }));
+    this.latency.observeKey(endpoint, () => ({ endpoint }), latencyMs);
+    if (rows > 0) this.rows.incKey(endpoint, () => ({ endpoint }), rows);
   }
 
   error(endpoint: string, code: string): void {
