@@ -46,6 +46,8 @@ export interface RunOptions {
   readonly wait?: boolean;
   /** Extra tags on the tracked run, e.g. what triggered it (`orchard.trigger`). */
   readonly tags?: readonly { readonly key: string; readonly value: string }[];
+  /** The tracked run's name (default: a generated one). */
+  readonly runName?: string;
   /** Aborting cancels the run: running steps are terminated, the run ends KILLED. */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ServiceEvent) => void;
@@ -166,7 +168,7 @@ export class PipelineService {
         ...(options.tags ?? []),
       ];
       const paramList = Object.entries(params.pipeline).map(([key, v]) => ({ key, value: typeof v === 'string' ? v : JSON.stringify(v) }));
-      const run = await this.#d.tracking.createRun(actor, { experimentId, tags, params: paramList });
+      const run = await this.#d.tracking.createRun(actor, { experimentId, tags, params: paramList, ...(options.runName ? { runName: options.runName } : {}) });
       const runId = run.info.runId;
       await lease.rebind(runId);
       const now = this.#d.clock.now();

@@ -163,7 +163,9 @@ export class LoopScheduler {
     let launched: LaunchedRun | undefined;
     let error: string | null = null;
     try {
-      launched = await this.#d.launcher.launch(actor, { pipeline: run.pipeline, params: run.params, tags: [{ key: TRIGGER_TAG, value: run.kind }, { key: TRIGGER_SOURCE_TAG, value: run.source }] });
+      // Named after what started it, e.g. `retrain-on-data-drift (alert)`, so run listings say why it ran.
+      const runName = `${claimSource.slice(claimSource.indexOf(':') + 1)} (${run.kind})`;
+      launched = await this.#d.launcher.launch(actor, { pipeline: run.pipeline, params: run.params, tags: [{ key: TRIGGER_TAG, value: run.kind }, { key: TRIGGER_SOURCE_TAG, value: run.source }], runName });
     } catch (e) {
       error = (e as Error).message;
     }

@@ -18,13 +18,13 @@ export interface LaunchedRun {
  * while another run of it holds its lease, `INVALID_ARGUMENT` for bad parameters).
  */
 export interface PipelineLauncher {
-  launch(actor: Actor, input: { pipeline: string; params: Readonly<Record<string, string>>; tags: readonly { key: string; value: string }[] }): Promise<LaunchedRun>;
+  launch(actor: Actor, input: { pipeline: string; params: Readonly<Record<string, string>>; tags: readonly { key: string; value: string }[]; runName?: string }): Promise<LaunchedRun>;
 }
 
 /** The launcher over the platform's PipelineService (a structural subset, so tests can pass the real one). */
 export function pipelineServiceLauncher(pipelines: {
   load(target: string, options: { cwd: string }): Promise<unknown>;
-  run(actor: Actor, loaded: never, options: { params?: Readonly<Record<string, string>>; tags?: readonly { key: string; value: string }[]; onEvent?: (e: { type: string; runId?: string }) => void }): Promise<{ runId: string }>;
+  run(actor: Actor, loaded: never, options: { params?: Readonly<Record<string, string>>; tags?: readonly { key: string; value: string }[]; runName?: string; onEvent?: (e: { type: string; runId?: string }) => void }): Promise<{ runId: string }>;
 }, cwd: string): PipelineLauncher {
   return {
     async launch(actor, input) {
@@ -34,6 +34,7 @@ export function pipelineServiceLauncher(pipelines: {
       const finished = pipelines.run(actor, loaded as never, {
         params: input.params,
         tags: input.tags,
+        runName: input.runName,
         onEvent: (e) => {
           if (e.type === 'run_started' && e.runId !== undefined) started(e.runId);
         },

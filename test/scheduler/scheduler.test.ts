@@ -53,6 +53,7 @@ export default pipeline('hello', {}, (p) => {
     const tags = Object.fromEntries(run.tags.map((x) => [x.key, x.value]));
     expect(tags['orchard.trigger']).toBe('webhook');
     expect(tags['orchard.trigger.source']).toBe('webhook:ci:ci');
+    expect(run.info.runName).toBe('ci (webhook)');
     expect(run.info.status).toBe('FINISHED');
     // The same key again starts nothing and points at the first run.
     const again = await p.scheduler.fire({ name: 'tester' }, 'ci', { key: 'build-7' });
