@@ -7,6 +7,7 @@ import type { DatasetVersion } from '../data/types.js';
 import { logLoss, rocAuc } from '../learn/metrics.js';
 import type { AlertRecord } from '../metadata/loop-repositories.js';
 import type { Platform } from '../orchard.js';
+import { performanceLine } from '../monitoring/drift-report.js';
 import { runSummary } from '../pipelines/run-summary.js';
 import type { Fired } from '../scheduler/loop-scheduler.js';
 import { monitorParams, monitorTarget } from '../scheduler/monitor-schedule.js';
@@ -196,7 +197,7 @@ async function loop(platform: Platform, actor: Actor, options: ClosedLoopOptions
     const perf = result.performance;
     const y = Float64Array.from(rows, isDelayed);
     const firstLoss = logLoss(y, firstModel.predict(rows.map((r) => Object.fromEntries(INPUTS.map((k) => [k, typeof r[k] === 'bigint' ? Number(r[k]) : r[k]])))));
-    say(`  monitor (reference ${result.reference.description}): drift in ${drifted.length} of ${result.features.length} features${drifted.length ? ` (${drifted.join(', ')})` : ''}; live AUC ${perf?.auc?.toFixed(4) ?? '-'}, log loss ${perf?.logLoss?.toFixed(4) ?? '-'}, delayed ${perf?.meanLabel === null || perf === null || perf === undefined ? '-' : pct(perf.meanLabel)} vs predicted ${perf?.meanPrediction == null ? '-' : pct(perf.meanPrediction)}`);
+    say(`  monitor (reference ${result.reference.description}): drift in ${drifted.length} of ${result.features.length} features${drifted.length ? ` (${drifted.join(', ')})` : ''}; ${performanceLine(result)}`);
 
     // The scheduler's tick, as the server runs it every few seconds: evaluate alert rules, then fire triggers.
     const changes = await platform.alerts.evaluate(actor);

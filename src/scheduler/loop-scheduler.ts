@@ -3,12 +3,12 @@ import type { Clock } from '../core/clock.js';
 import { invalidArgument, notFound, OrchardError } from '../core/errors.js';
 import type { MonitorRunInput } from '../monitoring/monitor-service.js';
 import { monitoredEndpoint, monitorRunInput } from './monitor-schedule.js';
-import type { TriggerRecord } from '../metadata/loop-repositories.js';
+import type { ScheduleRecord, TriggerRecord } from '../metadata/loop-repositories.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { labelsKey } from '../metadata/kysely/alert-repository.js';
 import type { Actor } from '../tracking/tracking-service.js';
 import { latestDue } from './cron-schedule.js';
-import { TRIGGER_SOURCE_TAG, TRIGGER_TAG, type LaunchedRun, type PipelineLauncher } from './pipeline-launcher.js';
+import { TRIGGER_SOURCE_TAG, TRIGGER_TAG, type PipelineLauncher } from './pipeline-launcher.js';
 import type { ScheduleService } from './schedule-service.js';
 
 /** What one tick started (or failed to start). */
@@ -57,26 +57,14 @@ export class LoopScheduler {
    * server ticks these before evaluating alert rules, so a rule sees the result at once.
    */
   async tickMonitors(actor: Actor): Promise<Fired[]> {
-    const now = this.#d.clock.now();
     const fired: Fired[] = [];
-    for (const s of await this.#d.store.schedules.listSchedules()) {
-      const endpoint = monitoredEndpoint(s.pipeline);
+    for (const { s, endpoint, key } of await this.#dueSchedules()) {
       if (endpoint === undefined) continue;
-      const due = latestDue(s.cron, s.timezone, s.createdAt, now);
-      if (due === undefined) continue;
-      const source = `schedule:${s.name}`;
-      const key = new Date(due).toISOString();
-      if (!(await this.#d.store.schedules.claim({ source, key, claimedBy: this.#d.owner, claimedAt: now }))) continue;
-      let error: string | null = null;
-      let result: number | null = null;
-      try {
-        result = (await this.#monitor(endpoint, s.params)).record.id;
-      } catch (e) {
-        error = (e as Error).message;
-      }
-      await this.#d.store.schedules.settleClaim(source, key, { runId: null, error });
-      await this.#d.store.events.append({ at: this.#d.clock.now(), actor: actor.name, action: error === null ? 'monitor.scheduled_run' : 'monitor.scheduled_fail', entityKind: 'schedule', entityId: s.name, before: null, after: { key, endpoint, result, error } });
-      fired.push({ source, key, runId: null, error, finished: null });
+      const f = await this.#claimed(actor, `schedule:${s.name}`, key, async () => {
+        const result = (await this.#monitor(endpoint, s.params)).record.id;
+        return { runId: null, finished: null, after: { endpoint, result } };
+      }, ['monitor.scheduled_run', 'monitor.scheduled_fail'], { endpoint, result: null });
+      if (f) fired.push(f);
     }
     return fired;
   }
@@ -101,13 +89,9 @@ export class LoopScheduler {
 
   /** Fires every due pipeline schedule, every new dataset version and every new alert firing once. */
   async tick(actor: Actor): Promise<Fired[]> {
-    const now = this.#d.clock.now();
     const fired: Fired[] = [];
-    for (const s of await this.#d.store.schedules.listSchedules()) {
-      if (monitoredEndpoint(s.pipeline) !== undefined) continue;
-      const due = latestDue(s.cron, s.timezone, s.createdAt, now);
-      if (due === undefined) continue;
-      const key = new Date(due).toISOString();
+    for (const { s, endpoint, key } of await this.#dueSchedules()) {
+      if (endpoint !== undefined) continue;
       const f = await this.#claimAndLaunch(actor, `schedule:${s.name}`, key, { pipeline: s.pipeline, params: s.params, kind: 'schedule', source: `schedule:${s.name}@${key}` });
       if (f) fired.push(f);
     }
@@ -157,22 +141,52 @@ export class LoopScheduler {
     return fired;
   }
 
-  async #claimAndLaunch(actor: Actor, claimSource: string, key: string, run: { pipeline: string; params: Readonly<Record<string, string>>; kind: string; source: string }): Promise<Fired | undefined> {
-    const won = await this.#d.store.schedules.claim({ source: claimSource, key, claimedBy: this.#d.owner, claimedAt: this.#d.clock.now() });
-    if (!won) return undefined;
-    let launched: LaunchedRun | undefined;
-    let error: string | null = null;
-    try {
+  /** Schedules with a due time now, each with its claim key (the latest due time) and, for a monitor schedule, its endpoint. */
+  async #dueSchedules(): Promise<{ s: ScheduleRecord; endpoint: string | undefined; key: string }[]> {
+    const now = this.#d.clock.now();
+    const out = [];
+    for (const s of await this.#d.store.schedules.listSchedules()) {
+      const due = latestDue(s.cron, s.timezone, s.createdAt, now);
+      if (due !== undefined) out.push({ s, endpoint: monitoredEndpoint(s.pipeline), key: new Date(due).toISOString() });
+    }
+    return out;
+  }
+
+  #claimAndLaunch(actor: Actor, claimSource: string, key: string, run: { pipeline: string; params: Readonly<Record<string, string>>; kind: string; source: string }): Promise<Fired | undefined> {
+    return this.#claimed(actor, claimSource, key, async () => {
       // Named after what started it, e.g. `retrain-on-data-drift (alert)`, so run listings say why it ran.
       const runName = `${claimSource.slice(claimSource.indexOf(':') + 1)} (${run.kind})`;
-      launched = await this.#d.launcher.launch(actor, { pipeline: run.pipeline, params: run.params, tags: [{ key: TRIGGER_TAG, value: run.kind }, { key: TRIGGER_SOURCE_TAG, value: run.source }], runName });
+      const launched = await this.#d.launcher.launch(actor, { pipeline: run.pipeline, params: run.params, tags: [{ key: TRIGGER_TAG, value: run.kind }, { key: TRIGGER_SOURCE_TAG, value: run.source }], runName });
+      return { runId: launched.runId, finished: launched.finished, after: { runId: launched.runId, source: run.source } };
+    }, ['trigger.fire', 'trigger.fail'], { runId: null, source: run.source });
+  }
+
+  /**
+   * Claims (source, key); only the process whose claim lands starts the work. The claim is
+   * settled with the run it started or the error, and the outcome audited (`actions`: on success,
+   * on failure; `after` fields from the work, or `failed` ones when it threw).
+   */
+  async #claimed(
+    actor: Actor,
+    claimSource: string,
+    key: string,
+    start: () => Promise<{ runId: string | null; finished: Promise<unknown> | null; after: Record<string, unknown> }>,
+    actions: readonly [string, string],
+    failed: Record<string, unknown>,
+  ): Promise<Fired | undefined> {
+    const won = await this.#d.store.schedules.claim({ source: claimSource, key, claimedBy: this.#d.owner, claimedAt: this.#d.clock.now() });
+    if (!won) return undefined;
+    let started: Awaited<ReturnType<typeof start>> | undefined;
+    let error: string | null = null;
+    try {
+      started = await start();
     } catch (e) {
       error = (e as Error).message;
     }
-    const runId = launched?.runId ?? null;
+    const runId = started?.runId ?? null;
     await this.#d.store.schedules.settleClaim(claimSource, key, { runId, error });
-    await this.#d.store.events.append({ at: this.#d.clock.now(), actor: actor.name, action: error === null ? 'trigger.fire' : 'trigger.fail', entityKind: claimSource.split(':')[0]!, entityId: claimSource.slice(claimSource.indexOf(':') + 1), before: null, after: { key, runId, error, source: run.source } });
-    return { source: claimSource, key, runId, error, finished: launched?.finished ?? null };
+    await this.#d.store.events.append({ at: this.#d.clock.now(), actor: actor.name, action: error === null ? actions[0] : actions[1], entityKind: claimSource.split(':')[0]!, entityId: claimSource.slice(claimSource.indexOf(':') + 1), before: null, after: { key, ...(started?.after ?? failed), error } });
+    return { source: claimSource, key, runId, error, finished: started?.finished ?? null };
   }
 }
 

@@ -172,6 +172,13 @@ export class PredictionLogWriter {
 function appendRecords(a: DuckDBAppender, records: readonly PredictionRecord[], features: InputSignature): void {
   const text = (v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
   const number = (v: number | null) => (v === null || !Number.isFinite(v) ? a.appendNull() : a.appendDouble(v));
+  // How each feature's value goes in, chosen once per flush rather than per value.
+  const appendFeature = features.map((f): ((v: unknown) => void) => {
+    if (f.kind === 'datetime') return (v) => (Number.isFinite(v) ? a.appendBigInt(BigInt(Math.round(v as number))) : a.appendNull());
+    if (f.kind === 'boolean') return (v) => a.appendBoolean(Boolean(v));
+    if (sqlType(f.kind) === 'DOUBLE') return (v) => number(typeof v === 'number' ? v : Number(v));
+    return (v) => a.appendVarchar(String(v));
+  });
   for (const r of records) {
     a.appendVarchar(r.requestId);
     a.appendBigInt(BigInt(Math.round(r.ts)));
@@ -185,13 +192,10 @@ function appendRecords(a: DuckDBAppender, records: readonly PredictionRecord[], 
     text(r.label);
     text(r.probabilities === null ? null : JSON.stringify(r.probabilities));
     number(r.latencyMs);
-    for (const f of features) {
-      const v = r.features[f.name];
+    for (let i = 0; i < features.length; i++) {
+      const v = r.features[features[i]!.name];
       if (v === null || v === undefined) a.appendNull();
-      else if (f.kind === 'datetime') Number.isFinite(v) ? a.appendBigInt(BigInt(Math.round(v as number))) : a.appendNull();
-      else if (f.kind === 'boolean') a.appendBoolean(Boolean(v));
-      else if (sqlType(f.kind) === 'DOUBLE') number(typeof v === 'number' ? v : Number(v));
-      else a.appendVarchar(String(v));
+      else appendFeature[i]!(v);
     }
     a.endRow();
   }
